@@ -1,0 +1,141 @@
+//! The core API the service and the CLI call: an article in, a labelled,
+//! scored, optionally explained answer out. Knows nothing of gRPC.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::{self, Model, TermEvidence};
+use crate::text::{ArticleText, TextPipeline};
+
+/// How many evidence terms an explained answer carries at most.
+pub const EVIDENCE_TERMS: usize = 10;
+
+/// The label `min_confidence` falls back to.
+pub const FALLBACK_LABEL: &str = "other";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClassifyOptions {
+    pub explain: bool,
+    /// Below this confidence the answer is [`FALLBACK_LABEL`].
+    pub min_confidence: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub label: String,
+    pub confidence: f64,
+    /// Every label with its probability, highest first.
+    pub scores: Vec<(String, f64)>,
+    /// Terms that favour `label` over the runner-up, strongest first.
+    pub evidence: Vec<TermEvidence>,
+}
+
+/// The model shipped in `models/`, built into the binary so that `serve`
+/// works from anywhere with no files beside it.
+pub const SHIPPED_MODEL: &[u8] = include_bytes!("../models/default.model");
+
+/// Where a model comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSource {
+    File(PathBuf),
+    /// [`SHIPPED_MODEL`].
+    Shipped,
+}
+
+impl ModelSource {
+    pub fn load(&self) -> Result<Classifier> {
+        let model = match self {
+            Self::File(path) => model::load(path)?,
+            Self::Shipped => model::decode_bytes(SHIPPED_MODEL, Path::new("models/default.model (built in)"))?,
+        };
+        Ok(Classifier::new(model))
+    }
+}
+
+impl std::fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Shipped => f.write_str("shipped model (built in)"),
+        }
+    }
+}
+
+/// A model with the text pipeline it was trained with.
+pub struct Classifier {
+    pipeline: TextPipeline,
+    model: Model,
+}
+
+impl Classifier {
+    pub fn new(model: Model) -> Self {
+        let pipeline = TextPipeline::new(model.text_config().clone());
+        Self { pipeline, model }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn pipeline(&self) -> &TextPipeline {
+        &self.pipeline
+    }
+
+    /// The tokens the model sees for `text`.
+    pub fn segment(&self, text: &str) -> Vec<String> {
+        self.pipeline.tokens(text)
+    }
+
+    pub fn classify(&self, article: ArticleText<'_>, options: &ClassifyOptions) -> Result<Classification> {
+        let fallback = self.check_options(options)?;
+        let features = self.pipeline.features(article);
+        if features.is_empty() {
+            return Err(Error::InvalidArticle(
+                "article has no words to classify: title and body are empty or only punctuation, numbers and stop words".into(),
+            ));
+        }
+        let scores = self.model.score(&features);
+        let ranking = scores.ranking();
+        let (top, runner_up) = (ranking[0], ranking[1]);
+        let labels = self.model.labels();
+
+        let chosen = match (options.min_confidence, fallback) {
+            (Some(min), Some(fallback)) if scores.probabilities[top] < min => fallback,
+            _ => top,
+        };
+        let evidence = if options.explain {
+            let other = if chosen == top { runner_up } else { top };
+            self.model.evidence(&features, chosen, other, EVIDENCE_TERMS)
+        } else {
+            Vec::new()
+        };
+        Ok(Classification {
+            label: labels[chosen].clone(),
+            confidence: scores.probabilities[chosen],
+            scores: ranking
+                .iter()
+                .map(|&l| (labels[l].clone(), scores.probabilities[l]))
+                .collect(),
+            evidence,
+        })
+    }
+
+    /// Validates options once; returns the fallback label's index when
+    /// `min_confidence` is set.
+    fn check_options(&self, options: &ClassifyOptions) -> Result<Option<usize>> {
+        let Some(min) = options.min_confidence else {
+            return Ok(None);
+        };
+        if !(0.0..=1.0).contains(&min) {
+            return Err(Error::InvalidRequest(format!(
+                "min_confidence must be within [0, 1], is {min}"
+            )));
+        }
+        let fallback = self.model.labels().iter().position(|l| l == FALLBACK_LABEL);
+        fallback.map(Some).ok_or_else(|| {
+            Error::InvalidRequest(format!(
+                "min_confidence needs a model with an {FALLBACK_LABEL:?} label"
+            ))
+        })
+    }
+}

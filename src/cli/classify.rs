@@ -1,0 +1,125 @@
+//! `classify`: JSONL articles or plain text in, one JSON result per article out.
+
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{model_source, CliResult};
+use crate::classifier::{Classification, Classifier, ClassifyOptions};
+use crate::text::ArticleText;
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// Model file; the shipped model when omitted.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Input: JSONL (`{"id","title","text"|"body"}` a line) or plain text (one
+    /// article). `-` or nothing reads standard input.
+    input: Option<PathBuf>,
+    /// Include the terms that decided each label.
+    #[arg(long)]
+    explain: bool,
+    /// Answer `other` when the top label's confidence is below this.
+    #[arg(long)]
+    min_confidence: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct InputArticle {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+pub fn run(args: ClassifyArgs) -> CliResult {
+    let classifier = model_source(args.model.clone()).load()?;
+    let options = ClassifyOptions {
+        explain: args.explain,
+        min_confidence: args.min_confidence,
+    };
+    let input = read_input(args.input.as_ref())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failures = 0usize;
+    for (id, title, body) in articles(&input)? {
+        let line = match classifier.classify(ArticleText { title: &title, body: &body }, &options) {
+            Ok(result) => result_json(&id, result, &classifier),
+            Err(error) => {
+                failures += 1;
+                json!({ "id": id, "error": error.to_string() })
+            }
+        };
+        writeln!(out, "{line}")?;
+    }
+    if failures > 0 {
+        return Err(format!("{failures} article(s) could not be classified (see their \"error\")").into());
+    }
+    Ok(())
+}
+
+fn read_input(path: Option<&PathBuf>) -> std::io::Result<String> {
+    let mut text = String::new();
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(path) => text = std::fs::read_to_string(path)?,
+        None => {
+            std::io::stdin().read_to_string(&mut text)?;
+        }
+    }
+    Ok(text)
+}
+
+/// `(id, title, body)` of every article: JSONL when the first non-blank line
+/// is a JSON object, otherwise the whole input is one plain-text article.
+fn articles(input: &str) -> Result<Vec<(String, String, String)>, String> {
+    let first = input.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if !first.trim_start().starts_with('{') {
+        return Ok(vec![(String::new(), String::new(), input.to_owned())]);
+    }
+    let mut articles = Vec::new();
+    for (index, line) in input.as_bytes().lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: InputArticle = serde_json::from_str(&line)
+            .map_err(|e| format!("input line {}: not a JSON article: {e}", index + 1))?;
+        let id = match parsed.id {
+            Some(Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => (index + 1).to_string(),
+        };
+        articles.push((id, parsed.title, parsed.text.or(parsed.body).unwrap_or_default()));
+    }
+    Ok(articles)
+}
+
+fn result_json(id: &str, result: Classification, classifier: &Classifier) -> Value {
+    let scores: Vec<Value> = result
+        .scores
+        .iter()
+        .map(|(label, p)| json!({ "label": label, "probability": p }))
+        .collect();
+    let mut line = json!({
+        "id": id,
+        "label": result.label,
+        "confidence": result.confidence,
+        "scores": scores,
+        "model_version": classifier.model().version(),
+    });
+    if !result.evidence.is_empty() {
+        line["evidence"] = result
+            .evidence
+            .iter()
+            .map(|e| json!({ "term": e.term, "weight": e.weight }))
+            .collect();
+    }
+    line
+}

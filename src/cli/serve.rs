@@ -1,0 +1,50 @@
+//! `serve`: the gRPC server until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{model_source, CliResult};
+use crate::service::{serve, ServeConfig};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Model file to serve; the shipped model when omitted.
+    #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
+    model: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "POLICY_CLASSIFIER_ADDR", default_value = "0.0.0.0:50051")]
+    addr: SocketAddr,
+}
+
+pub fn run(args: ServeArgs) -> CliResult {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        let config = ServeConfig {
+            model: model_source(args.model),
+        };
+        tracing::info!(addr = %listener.local_addr()?, model = %config.model, "serving");
+        serve(listener, config, shutdown_signal()).await.map_err(|e| e as Box<dyn std::error::Error>)?;
+        tracing::info!("shut down");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

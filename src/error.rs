@@ -1,0 +1,54 @@
+//! The core's error type. It knows nothing of gRPC: `service::status` maps it
+//! to `tonic::Status` in one place.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the core, typed so callers can react.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A training or evaluation file has a bad line.
+    #[error("{path}:{line}: {reason}")]
+    Corpus {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("the training data is empty: no labelled documents were read")]
+    EmptyCorpus,
+
+    #[error("invalid training parameter: {0}")]
+    InvalidParameter(String),
+
+    #[error("fitting failed: {0}")]
+    Fit(String),
+
+    /// A model file that is not one, is damaged, or is of another version.
+    #[error("cannot load model {path}: {reason}")]
+    ModelFormat { path: PathBuf, reason: String },
+
+    /// An article that cannot be classified as given (empty, too long...).
+    #[error("{0}")]
+    InvalidArticle(String),
+
+    #[error("{0}")]
+    InvalidRequest(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! policy-classifier: labels Chinese news articles with the policy event
+//! they report, and serves that over gRPC.
+//!
+//! - [`text`]: normalise, segment (jieba-rs), features.
+//! - [`model`]: train (linfa-bayes), score, artifact format, metrics.
+//! - [`classifier`]: the core API: article in, classification out.
+//! - [`service`]: tonic handlers, health, reflection.
+//! - [`cli`]: the `policy-classifier` command line.
+
+pub mod classifier;
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod proto;
+pub mod service;
+pub mod text;
+
+pub use classifier::{Classification, Classifier, ClassifyOptions};
+pub use error::{Error, Result};

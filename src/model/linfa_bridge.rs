@@ -1,0 +1,87 @@
+//! Everything that touches linfa-bayes lives here.
+//!
+//! Multinomial naive Bayes only needs, per label, the summed feature counts
+//! of its documents. So instead of handing linfa a documents × vocabulary
+//! dense matrix (3,451 × 40,000 f64 = 1.1 GB for our corpus), we hand it one
+//! row per label holding that label's summed counts: linfa's smoothing and
+//! log-probabilities come out the same, from a labels × vocabulary matrix.
+//! The priors linfa derives from row counts are then meaningless (one row per
+//! label) and the caller supplies its own; see `fit.rs`.
+//!
+//! linfa keeps the fitted parameters private, so they are read back through
+//! the crate's serde representation, which is exact for f64.
+
+use std::collections::HashMap;
+
+use linfa::traits::Fit;
+use linfa::DatasetBase;
+use linfa_bayes::{MultinomialNb, MultinomialNbParams};
+use ndarray::{Array1, Array2};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Per-label smoothed log-probabilities of each feature, `[label][term]`.
+pub(crate) type FeatureLogProb = Vec<Vec<f64>>;
+
+/// Fits linfa's `MultinomialNb` with smoothing `alpha` on rows of feature
+/// counts (one row per document, or per label when pre-summed) and returns
+/// the fitted model.
+pub(crate) fn fit_linfa(
+    rows: Array2<f64>,
+    targets: Array1<usize>,
+    alpha: f64,
+) -> Result<MultinomialNb<f64, usize>> {
+    let dataset = DatasetBase::new(rows, targets);
+    let params = MultinomialNbParams::new().alpha(alpha);
+    // linfa-bayes 0.8 calls `dbg!` on every class histogram inside
+    // `fit_with`: megabytes of numbers on stderr per fit. Silence stderr for
+    // just this call; `gag` restores it when dropped.
+    let _quiet = gag::Gag::stderr().ok();
+    params.fit(&dataset).map_err(|e| Error::Fit(e.to_string()))
+}
+
+/// Fits on one row per label (the label's summed counts) and returns the
+/// smoothed feature log-probabilities for labels `0..label_count`.
+pub(crate) fn feature_log_prob_from_class_sums(
+    class_sums: Array2<f64>,
+    alpha: f64,
+) -> Result<FeatureLogProb> {
+    let labels = class_sums.nrows();
+    let targets = Array1::from_iter(0..labels);
+    let model = fit_linfa(class_sums, targets, alpha)?;
+    let (_, feature_log_prob) = fitted_parameters(&model, labels)?;
+    Ok(feature_log_prob)
+}
+
+/// Reads `(log prior, feature log-probabilities)` out of a fitted linfa model.
+pub(crate) fn fitted_parameters(
+    model: &MultinomialNb<f64, usize>,
+    label_count: usize,
+) -> Result<(Vec<f64>, FeatureLogProb)> {
+    #[derive(Deserialize)]
+    struct Histogram {
+        prior: f64,
+        feature_log_prob: Array1<f64>,
+    }
+    #[derive(Deserialize)]
+    struct Fitted {
+        class_info: HashMap<usize, Histogram>,
+    }
+
+    let value = serde_json::to_value(model).map_err(|e| Error::Fit(e.to_string()))?;
+    let mut fitted: Fitted = serde_json::from_value(value).map_err(|e| {
+        Error::Fit(format!("linfa-bayes changed its parameter layout: {e}"))
+    })?;
+    let mut log_prior = Vec::with_capacity(label_count);
+    let mut feature_log_prob = Vec::with_capacity(label_count);
+    for label in 0..label_count {
+        let histogram = fitted
+            .class_info
+            .remove(&label)
+            .ok_or_else(|| Error::Fit(format!("no documents for label index {label}")))?;
+        log_prior.push(histogram.prior.ln());
+        feature_log_prob.push(histogram.feature_log_prob.to_vec());
+    }
+    Ok((log_prior, feature_log_prob))
+}

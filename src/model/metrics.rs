@@ -1,0 +1,139 @@
+//! Classification metrics: accuracy, per-label precision/recall/F1,
+//! macro-F1, confusion matrix and expected calibration error.
+
+use serde::{Deserialize, Serialize};
+
+/// Per-label precision, recall, F1 and support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelMetrics {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: u64,
+}
+
+/// Quality on documents the model did not train on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSummary {
+    pub method: String,
+    pub documents: u64,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub expected_calibration_error: f64,
+    pub per_label: Vec<LabelMetrics>,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// One prediction to score: the true label, the predicted one, and the
+/// confidence the model gave its prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    pub truth: usize,
+    pub predicted: usize,
+    pub confidence: f64,
+}
+
+/// Number of equal-width confidence bins for the calibration error.
+pub const ECE_BINS: usize = 10;
+
+pub fn summarise(method: &str, labels: &[String], outcomes: &[Outcome]) -> EvaluationSummary {
+    let n = labels.len();
+    let mut confusion = vec![vec![0u64; n]; n];
+    for o in outcomes {
+        confusion[o.truth][o.predicted] += 1;
+    }
+    let per_label: Vec<LabelMetrics> = (0..n)
+        .map(|l| {
+            let tp = confusion[l][l] as f64;
+            let predicted: u64 = confusion.iter().map(|row| row[l]).sum();
+            let support: u64 = confusion[l].iter().sum();
+            let precision = ratio(tp, predicted as f64);
+            let recall = ratio(tp, support as f64);
+            LabelMetrics {
+                label: labels[l].clone(),
+                precision,
+                recall,
+                f1: ratio(2.0 * precision * recall, precision + recall),
+                support,
+            }
+        })
+        .collect();
+    let correct = outcomes.iter().filter(|o| o.truth == o.predicted).count();
+    EvaluationSummary {
+        method: method.to_owned(),
+        documents: outcomes.len() as u64,
+        accuracy: ratio(correct as f64, outcomes.len() as f64),
+        macro_f1: per_label.iter().map(|m| m.f1).sum::<f64>() / n.max(1) as f64,
+        expected_calibration_error: expected_calibration_error(outcomes),
+        per_label,
+        confusion,
+    }
+}
+
+/// ECE over [`ECE_BINS`] equal-width bins of confidence: the
+/// document-weighted mean gap between a bin's accuracy and its mean
+/// confidence. 0 means "70% sure" is right 70% of the time.
+pub fn expected_calibration_error(outcomes: &[Outcome]) -> f64 {
+    let mut count = [0usize; ECE_BINS];
+    let mut confidence = [0f64; ECE_BINS];
+    let mut correct = [0usize; ECE_BINS];
+    for o in outcomes {
+        let bin = ((o.confidence * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        count[bin] += 1;
+        confidence[bin] += o.confidence;
+        correct[bin] += usize::from(o.truth == o.predicted);
+    }
+    let total = outcomes.len().max(1) as f64;
+    (0..ECE_BINS)
+        .filter(|&b| count[b] > 0)
+        .map(|b| {
+            let n = count[b] as f64;
+            (n / total) * (correct[b] as f64 / n - confidence[b] / n).abs()
+        })
+        .sum()
+}
+
+fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator == 0.0 {
+        0.0
+    } else {
+        numerator / denominator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(truth: usize, predicted: usize, confidence: f64) -> Outcome {
+        Outcome { truth, predicted, confidence }
+    }
+
+    #[test]
+    fn metrics_match_a_hand_computed_example() {
+        let labels = vec!["a".to_string(), "b".to_string()];
+        // truth a: 3 docs, 2 right; truth b: 1 doc, right.
+        let outcomes = [outcome(0, 0, 0.9), outcome(0, 0, 0.9), outcome(0, 1, 0.6), outcome(1, 1, 0.6)];
+        let s = summarise("test", &labels, &outcomes);
+        assert_eq!(s.confusion, vec![vec![2, 1], vec![0, 1]]);
+        assert!((s.accuracy - 0.75).abs() < 1e-12);
+        assert!((s.per_label[0].precision - 1.0).abs() < 1e-12);
+        assert!((s.per_label[0].recall - 2.0 / 3.0).abs() < 1e-12);
+        assert!((s.per_label[1].precision - 0.5).abs() < 1e-12);
+        assert!((s.per_label[0].f1 - 0.8).abs() < 1e-12);
+        assert!((s.macro_f1 - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-12);
+        // bin 9: conf .9, acc 1 -> gap .1 on 2 docs; bin 6: conf .6, acc .5 -> gap .1 on 2.
+        assert!((s.expected_calibration_error - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_calibrated_model_has_zero_ece() {
+        let outcomes: Vec<_> = (0..10).map(|i| outcome(0, usize::from(i >= 7), 0.75)).collect();
+        let ece = expected_calibration_error(&outcomes);
+        assert!((ece - 0.05).abs() < 1e-12, "{ece}");
+        let perfect: Vec<_> = (0..4).map(|i| outcome(0, usize::from(i == 0), 0.75)).collect();
+        assert!(expected_calibration_error(&perfect) < 1e-12);
+    }
+}

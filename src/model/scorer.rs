@@ -1,0 +1,230 @@
+//! The fitted model in the form serving uses: a sparse, term-major table of
+//! weights, so scoring one article costs O(terms in the article × labels),
+//! whatever the vocabulary size.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::EvaluationSummary;
+use crate::error::{Error, Result};
+use crate::text::{Features, TextConfig};
+
+/// What was trained, on what, when; stored in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingMetadata {
+    /// RFC 3339 UTC.
+    pub trained_at: String,
+    pub documents: u64,
+    /// Aligned with the model's labels.
+    pub documents_per_label: Vec<u64>,
+    /// Human-readable summary of the training parameters.
+    pub configuration: String,
+    /// Measured on data the evaluated models did not train on.
+    pub evaluation: Option<EvaluationSummary>,
+}
+
+/// Everything a model file holds, in the order the format documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ModelParts {
+    pub labels: Vec<String>,
+    pub text: TextConfig,
+    /// Feature names; index `t` is column `t` of `feature_log_prob`.
+    pub vocabulary: Vec<String>,
+    /// `ln P(label)` used for scoring, one per label.
+    pub class_log_prior: Vec<f64>,
+    /// `ln P(term | label)`, `[label][term]`, as linfa-bayes fitted it.
+    pub feature_log_prob: Vec<Vec<f64>>,
+    /// Divides the joint log-likelihood before the softmax (calibration).
+    pub temperature: f64,
+    pub metadata: TrainingMetadata,
+}
+
+/// A trained model that only predicts.
+#[derive(Debug, Clone)]
+pub struct Model {
+    parts: ModelParts,
+    term_index: HashMap<String, u32>,
+    /// `weights[term * labels + label]`: one term's weights are adjacent, so
+    /// a sparse dot product reads one short run per term.
+    weights: Vec<f64>,
+    version: String,
+}
+
+/// Probabilities and raw joint log-likelihoods of every label, model order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    pub probabilities: Vec<f64>,
+    pub log_joint: Vec<f64>,
+}
+
+impl Scores {
+    /// Label indices ordered by probability, highest first (ties: model order).
+    pub fn ranking(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.probabilities.len()).collect();
+        order.sort_by(|&a, &b| self.probabilities[b].total_cmp(&self.probabilities[a]));
+        order
+    }
+}
+
+/// One term's push toward a label over another, in nats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermEvidence {
+    pub term: String,
+    pub weight: f64,
+}
+
+impl Model {
+    pub(crate) fn from_parts(parts: ModelParts, version: String) -> Result<Self> {
+        validate(&parts)?;
+        let labels = parts.labels.len();
+        let mut weights = vec![0.0; parts.vocabulary.len() * labels];
+        for (label, row) in parts.feature_log_prob.iter().enumerate() {
+            for (term, &w) in row.iter().enumerate() {
+                weights[term * labels + label] = w;
+            }
+        }
+        let term_index = parts
+            .vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, term)| (term.clone(), i as u32))
+            .collect();
+        Ok(Self {
+            parts,
+            term_index,
+            weights,
+            version,
+        })
+    }
+
+    pub(crate) fn parts(&self) -> &ModelParts {
+        &self.parts
+    }
+
+    /// Records how the model was evaluated (held out, before this fit).
+    pub fn set_evaluation(&mut self, evaluation: super::metrics::EvaluationSummary) {
+        self.parts.metadata.evaluation = Some(evaluation);
+    }
+
+    pub(crate) fn set_version(&mut self, version: String) {
+        self.version = version;
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.parts.labels
+    }
+
+    pub fn text_config(&self) -> &TextConfig {
+        &self.parts.text
+    }
+
+    pub fn vocabulary_size(&self) -> usize {
+        self.parts.vocabulary.len()
+    }
+
+    pub fn metadata(&self) -> &TrainingMetadata {
+        &self.parts.metadata
+    }
+
+    pub fn temperature(&self) -> f64 {
+        self.parts.temperature
+    }
+
+    /// `"<format version>-<first 12 hex digits of the payload's SHA-256>"`,
+    /// or `"unsaved"` for a model that was never written.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Joint log-likelihood of every label: the class log prior plus each
+    /// known term's count times its log-probability. Unknown terms are
+    /// skipped, as they have no column in the training matrix.
+    pub fn log_joint(&self, features: &Features) -> Vec<f64> {
+        let labels = self.parts.labels.len();
+        let mut joint = self.parts.class_log_prior.clone();
+        for (term, count) in features.iter() {
+            if let Some(&t) = self.term_index.get(term) {
+                let row = &self.weights[t as usize * labels..(t as usize + 1) * labels];
+                for (acc, w) in joint.iter_mut().zip(row) {
+                    *acc += count * w;
+                }
+            }
+        }
+        joint
+    }
+
+    pub fn score(&self, features: &Features) -> Scores {
+        let log_joint = self.log_joint(features);
+        let probabilities = softmax(&log_joint, self.parts.temperature);
+        Scores {
+            probabilities,
+            log_joint,
+        }
+    }
+
+    /// The known terms of `features` that most favour label `chosen` over
+    /// label `other`, strongest first, at most `limit` of them. Weights are
+    /// on the same (temperature-scaled) scale as the probabilities.
+    pub fn evidence(
+        &self,
+        features: &Features,
+        chosen: usize,
+        other: usize,
+        limit: usize,
+    ) -> Vec<TermEvidence> {
+        let labels = self.parts.labels.len();
+        let mut evidence: Vec<TermEvidence> = features
+            .iter()
+            .filter_map(|(term, count)| {
+                let t = *self.term_index.get(term)? as usize;
+                let row = &self.weights[t * labels..(t + 1) * labels];
+                let weight = count * (row[chosen] - row[other]) / self.parts.temperature;
+                (weight > 0.0).then(|| TermEvidence {
+                    term: term.to_owned(),
+                    weight,
+                })
+            })
+            .collect();
+        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.term.cmp(&b.term)));
+        evidence.truncate(limit);
+        evidence
+    }
+}
+
+/// Numerically stable softmax of `logits / temperature`.
+pub(crate) fn softmax(logits: &[f64], temperature: f64) -> Vec<f64> {
+    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = logits
+        .iter()
+        .map(|&l| ((l - max) / temperature).exp())
+        .collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
+}
+
+fn validate(parts: &ModelParts) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidParameter(reason);
+    let labels = parts.labels.len();
+    if labels < 2 {
+        return Err(invalid(format!("a model needs at least 2 labels, has {labels}")));
+    }
+    if parts.class_log_prior.len() != labels || parts.feature_log_prob.len() != labels {
+        return Err(invalid("parameter tables do not match the label count".into()));
+    }
+    let vocabulary = parts.vocabulary.len();
+    if parts.feature_log_prob.iter().any(|row| row.len() != vocabulary) {
+        return Err(invalid("parameter tables do not match the vocabulary size".into()));
+    }
+    let all_finite = parts.class_log_prior.iter().all(|v| v.is_finite())
+        && parts.feature_log_prob.iter().flatten().all(|v| v.is_finite());
+    if !all_finite {
+        return Err(invalid("parameters must be finite numbers".into()));
+    }
+    if !(parts.temperature.is_finite() && parts.temperature > 0.0) {
+        return Err(invalid(format!("temperature must be > 0, is {}", parts.temperature)));
+    }
+    Ok(())
+}

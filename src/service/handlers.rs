@@ -1,0 +1,155 @@
+//! `PolicyClassifier` handlers. Each has one rhythm: validate, convert, call
+//! the core on the blocking pool (via [`ClassifierService::run`]), map.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+use super::convert;
+use super::slot::ModelSlot;
+use super::status::{at_article, model_not_loaded};
+use crate::classifier::{Classifier, ClassifyOptions};
+use crate::proto::policy_classifier_server::PolicyClassifier;
+use crate::proto::{
+    Article, ClassifyBatchRequest, ClassifyBatchResponse, ClassifyRequest, ClassifyResponse,
+    GetModelInfoRequest, ModelInfo, SegmentRequest, SegmentResponse,
+};
+
+/// Responses a stream may run ahead of a slow reader before it waits.
+const STREAM_BUFFER: usize = 32;
+
+#[derive(Clone)]
+pub struct ClassifierService {
+    slot: Arc<ModelSlot>,
+}
+
+impl ClassifierService {
+    pub fn new(slot: Arc<ModelSlot>) -> Self {
+        Self { slot }
+    }
+
+    /// Runs CPU-bound core work on the blocking pool against a snapshot of
+    /// the current model, keeping the async reactor free for I/O.
+    async fn run<T, F>(&self, work: F) -> Result<T, Status>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
+    {
+        let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
+        tokio::task::spawn_blocking(move || work(&classifier))
+            .await
+            .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
+    }
+}
+
+fn require_article(article: Option<Article>) -> Result<Article, Status> {
+    article.ok_or_else(|| Status::invalid_argument("`article` is required"))
+}
+
+fn classify_one(
+    classifier: &Classifier,
+    article: &Article,
+    options: &ClassifyOptions,
+) -> Result<ClassifyResponse, Status> {
+    let result = classifier.classify(convert::article_text(article), options)?;
+    Ok(convert::classify_response(
+        &article.id,
+        result,
+        classifier.model().version(),
+    ))
+}
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<ClassifyResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl PolicyClassifier for ClassifierService {
+    async fn classify(
+        &self,
+        request: Request<ClassifyRequest>,
+    ) -> Result<Response<ClassifyResponse>, Status> {
+        let request = request.into_inner();
+        let article = require_article(request.article)?;
+        let options = convert::options(request.explain, request.min_confidence);
+        let response = self.run(move |c| classify_one(c, &article, &options)).await?;
+        Ok(Response::new(response))
+    }
+
+    async fn classify_batch(
+        &self,
+        request: Request<ClassifyBatchRequest>,
+    ) -> Result<Response<ClassifyBatchResponse>, Status> {
+        let request = request.into_inner();
+        let articles = request.articles;
+        let options = convert::options(request.explain, request.min_confidence);
+        let results = self
+            .run(move |c| {
+                articles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| classify_one(c, a, &options).map_err(|s| at_article(i, &a.id, s)))
+                    .collect::<Result<Vec<_>, Status>>()
+            })
+            .await?;
+        Ok(Response::new(ClassifyBatchResponse { results }))
+    }
+
+    type ClassifyStreamStream = ResponseStream;
+
+    /// Answers each request in order. The first failing request ends the
+    /// stream with its status (naming its index); earlier answers stand.
+    async fn classify_stream(
+        &self,
+        request: Request<Streaming<ClassifyRequest>>,
+    ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
+        let mut inbound = request.into_inner();
+        let service = self.clone();
+        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(async move {
+            let mut index = 0;
+            while let Some(message) = inbound.next().await {
+                let result = match message {
+                    Ok(request) => service.answer(request, index).await,
+                    Err(status) => Err(status),
+                };
+                let failed = result.is_err();
+                // A send error means the client went away: stop working.
+                if sender.send(result).await.is_err() || failed {
+                    break;
+                }
+                index += 1;
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn segment(
+        &self,
+        request: Request<SegmentRequest>,
+    ) -> Result<Response<SegmentResponse>, Status> {
+        let text = request.into_inner().text;
+        let tokens = self.run(move |c| Ok(c.segment(&text))).await?;
+        Ok(Response::new(SegmentResponse { tokens }))
+    }
+
+    async fn get_model_info(
+        &self,
+        _request: Request<GetModelInfoRequest>,
+    ) -> Result<Response<ModelInfo>, Status> {
+        let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
+        Ok(Response::new(convert::model_info(classifier.model())))
+    }
+}
+
+impl ClassifierService {
+    /// One streamed request, with failures naming its place in the stream.
+    async fn answer(&self, request: ClassifyRequest, index: usize) -> Result<ClassifyResponse, Status> {
+        let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
+        let options = convert::options(request.explain, request.min_confidence);
+        self.run(move |c| classify_one(c, &article, &options).map_err(|s| at_article(index, &article.id, s)))
+            .await
+    }
+}

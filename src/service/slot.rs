@@ -1,0 +1,25 @@
+//! The model currently serving, swappable without locks.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+
+use crate::classifier::Classifier;
+
+/// Holds the loaded classifier. Requests take a cheap snapshot of it, so a
+/// request always finishes on the model it started with, even if another is
+/// swapped in meanwhile.
+#[derive(Default)]
+pub struct ModelSlot {
+    current: ArcSwapOption<Classifier>,
+}
+
+impl ModelSlot {
+    pub fn get(&self) -> Option<Arc<Classifier>> {
+        self.current.load_full()
+    }
+
+    pub fn set(&self, classifier: Classifier) {
+        self.current.store(Some(Arc::new(classifier)));
+    }
+}

@@ -1,0 +1,78 @@
+//! The text path: one article in, the features the model sees out.
+//!
+//! `normalise` folds width and case, `segment` cuts with jieba and drops what
+//! carries no topic, `features` turns tokens into weighted term counts. The
+//! same [`TextPipeline`] serves training and serving, so both see identical
+//! features for identical input.
+
+mod features;
+mod normalise;
+mod segment;
+mod stopwords;
+
+pub use features::{Features, TextConfig};
+pub use normalise::normalise;
+pub use segment::is_content_token;
+
+use jieba_rs::Jieba;
+
+/// The title and body of one article, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleText<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// Normaliser, segmenter and feature builder configured by a [`TextConfig`].
+///
+/// Building one loads jieba's dictionary (tens of milliseconds), so build it
+/// once and share it; all methods take `&self` and are safe to call from many
+/// threads.
+pub struct TextPipeline {
+    jieba: Jieba,
+    config: TextConfig,
+}
+
+impl TextPipeline {
+    pub fn new(config: TextConfig) -> Self {
+        let mut jieba = Jieba::new();
+        for word in &config.user_words {
+            // A frequency high enough that jieba keeps the term whole.
+            jieba.add_word(word, Some(USER_WORD_FREQUENCY), None);
+        }
+        Self { jieba, config }
+    }
+
+    pub fn config(&self) -> &TextConfig {
+        &self.config
+    }
+
+    /// Content tokens of `text` in order: normalised, segmented, filtered.
+    pub fn tokens(&self, text: &str) -> Vec<String> {
+        let normalised = normalise(text);
+        segment::content_tokens(&self.jieba, &normalised, self.config.hmm)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The features of one article; the single entry point for training and
+    /// serving alike.
+    pub fn features(&self, article: ArticleText<'_>) -> Features {
+        let mut features = features::FeatureBuilder::default();
+        let title = normalise(article.title);
+        let body = normalise(article.body);
+        let hmm = self.config.hmm;
+        let title_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &title, hmm).collect();
+        let body_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &body, hmm).collect();
+        features.add_tokens(&title_tokens, self.config.title_weight, &self.config);
+        features.add_tokens(&body_tokens, 1.0, &self.config);
+        features.finish()
+    }
+}
+
+/// Frequency given to user-dictionary words: above any entry of jieba's
+/// default dictionary that could compete with a policy term's parts.
+const USER_WORD_FREQUENCY: usize = 200_000;
+
+#[cfg(test)]
+mod tests;
