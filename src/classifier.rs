@@ -46,7 +46,9 @@ impl ModelSource {
     pub fn load(&self) -> Result<Classifier> {
         let model = match self {
             Self::File(path) => model::load(path)?,
-            Self::Shipped => model::decode_bytes(SHIPPED_MODEL, Path::new("models/default.model (built in)"))?,
+            Self::Shipped => {
+                model::decode_bytes(SHIPPED_MODEL, Path::new("models/default.model (built in)"))?
+            }
         };
         Ok(Classifier::new(model))
     }
@@ -86,7 +88,11 @@ impl Classifier {
         self.pipeline.tokens(text)
     }
 
-    pub fn classify(&self, article: ArticleText<'_>, options: &ClassifyOptions) -> Result<Classification> {
+    pub fn classify(
+        &self,
+        article: ArticleText<'_>,
+        options: &ClassifyOptions,
+    ) -> Result<Classification> {
         let fallback = self.check_options(options)?;
         let features = self.pipeline.features(article);
         if features.is_empty() {
@@ -105,7 +111,8 @@ impl Classifier {
         };
         let evidence = if options.explain {
             let other = if chosen == top { runner_up } else { top };
-            self.model.evidence(&features, chosen, other, EVIDENCE_TERMS)
+            self.model
+                .evidence(&features, chosen, other, EVIDENCE_TERMS)
         } else {
             Vec::new()
         };

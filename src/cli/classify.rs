@@ -50,7 +50,13 @@ pub fn run(args: ClassifyArgs) -> CliResult {
     let mut out = stdout.lock();
     let mut failures = 0usize;
     for (id, title, body) in articles(&input)? {
-        let line = match classifier.classify(ArticleText { title: &title, body: &body }, &options) {
+        let line = match classifier.classify(
+            ArticleText {
+                title: &title,
+                body: &body,
+            },
+            &options,
+        ) {
             Ok(result) => result_json(&id, result, &classifier),
             Err(error) => {
                 failures += 1;
@@ -60,7 +66,9 @@ pub fn run(args: ClassifyArgs) -> CliResult {
         writeln!(out, "{line}")?;
     }
     if failures > 0 {
-        return Err(format!("{failures} article(s) could not be classified (see their \"error\")").into());
+        return Err(
+            format!("{failures} article(s) could not be classified (see their \"error\")").into(),
+        );
     }
     Ok(())
 }
@@ -96,7 +104,11 @@ fn articles(input: &str) -> Result<Vec<(String, String, String)>, String> {
             Some(other) => other.to_string(),
             None => (index + 1).to_string(),
         };
-        articles.push((id, parsed.title, parsed.text.or(parsed.body).unwrap_or_default()));
+        articles.push((
+            id,
+            parsed.title,
+            parsed.text.or(parsed.body).unwrap_or_default(),
+        ));
     }
     Ok(articles)
 }

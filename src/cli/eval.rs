@@ -40,10 +40,22 @@ pub fn render(summary: &EvaluationSummary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "{} documents ({})", summary.documents, summary.method);
-    let _ = writeln!(out, "accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n", summary.accuracy, summary.macro_f1, summary.expected_calibration_error);
-    let _ = writeln!(out, "{:<16} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "f1", "support");
+    let _ = writeln!(
+        out,
+        "accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n",
+        summary.accuracy, summary.macro_f1, summary.expected_calibration_error
+    );
+    let _ = writeln!(
+        out,
+        "{:<16} {:>9} {:>9} {:>9} {:>8}",
+        "label", "precision", "recall", "f1", "support"
+    );
     for m in &summary.per_label {
-        let _ = writeln!(out, "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}", m.label, m.precision, m.recall, m.f1, m.support);
+        let _ = writeln!(
+            out,
+            "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+            m.label, m.precision, m.recall, m.f1, m.support
+        );
     }
     let _ = writeln!(out, "\nconfusion (rows: true label, columns: predicted)");
     let _ = write!(out, "{:<16}", "");

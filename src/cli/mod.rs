@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use crate::classifier::ModelSource;
 
 #[derive(Parser)]
-#[command(name = "policy-classifier", version, about = "Labels Chinese news articles with the policy event they report")]
+#[command(
+    name = "policy-classifier",
+    version,
+    about = "Labels Chinese news articles with the policy event they report"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -26,7 +26,9 @@ pub fn run(args: ServeArgs) -> CliResult {
             model: model_source(args.model),
         };
         tracing::info!(addr = %listener.local_addr()?, model = %config.model, "serving");
-        serve(listener, config, shutdown_signal()).await.map_err(|e| e as Box<dyn std::error::Error>)?;
+        serve(listener, config, shutdown_signal())
+            .await
+            .map_err(|e| e as Box<dyn std::error::Error>)?;
         tracing::info!("shut down");
         Ok(())
     })

@@ -21,7 +21,11 @@ pub struct TrainArgs {
     #[arg(long)]
     force: bool,
     /// Comma-separated label names the data may use.
-    #[arg(long, value_delimiter = ',', default_value = "infrastructure,industry_policy,labor,trade,urban,other")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "infrastructure,industry_policy,labor,trade,urban,other"
+    )]
     labels: Vec<String>,
     /// Additive smoothing of term counts.
     #[arg(long, default_value_t = TrainParams::default().alpha)]
@@ -73,14 +77,21 @@ pub fn run(args: TrainArgs) -> CliResult {
     if let Some(evaluation) = evaluation {
         eprintln!(
             "cross-validation ({}): macro-F1 {:.4}, accuracy {:.4}, ECE {:.4}",
-            evaluation.method, evaluation.macro_f1, evaluation.accuracy, evaluation.expected_calibration_error
+            evaluation.method,
+            evaluation.macro_f1,
+            evaluation.accuracy,
+            evaluation.expected_calibration_error
         );
         model.set_evaluation(evaluation);
     }
     let version = save(&mut model, &args.out, args.force)?;
 
     eprintln!("documents per label:");
-    for (label, count) in model.labels().iter().zip(&model.metadata().documents_per_label) {
+    for (label, count) in model
+        .labels()
+        .iter()
+        .zip(&model.metadata().documents_per_label)
+    {
         eprintln!("  {label:<16} {count:>6}");
     }
     eprintln!(
@@ -97,7 +108,10 @@ pub fn run(args: TrainArgs) -> CliResult {
 fn training_time() -> Result<String, Box<dyn std::error::Error>> {
     let time = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(secs) => {
-            let secs: u64 = secs.trim().parse().map_err(|_| "SOURCE_DATE_EPOCH must be whole seconds")?;
+            let secs: u64 = secs
+                .trim()
+                .parse()
+                .map_err(|_| "SOURCE_DATE_EPOCH must be whole seconds")?;
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
         }
         Err(_) => std::time::SystemTime::now(),

@@ -42,7 +42,9 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
         reason,
     };
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
-        return Err(fail("not a policy-classifier model file (bad magic bytes)".into()));
+        return Err(fail(
+            "not a policy-classifier model file (bad magic bytes)".into(),
+        ));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
@@ -87,8 +89,14 @@ pub fn save(model: &mut Model, path: &Path, overwrite: bool) -> Result<String> {
         ));
     }
     let (bytes, version) = encode(model)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut file = std::fs::File::create(&temp)?;

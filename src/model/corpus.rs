@@ -62,17 +62,20 @@ fn read_lines(
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Line =
-            serde_json::from_str(&line).map_err(|e| corpus_error(format!("not a JSON object: {e}")))?;
+        let parsed: Line = serde_json::from_str(&line)
+            .map_err(|e| corpus_error(format!("not a JSON object: {e}")))?;
         let label_name = parsed
             .label
             .ok_or_else(|| corpus_error("missing \"label\"".into()))?;
-        let label = labels.iter().position(|l| *l == label_name).ok_or_else(|| {
-            corpus_error(format!(
-                "unknown label {label_name:?} (expected one of {})",
-                labels.join(", ")
-            ))
-        })?;
+        let label = labels
+            .iter()
+            .position(|l| *l == label_name)
+            .ok_or_else(|| {
+                corpus_error(format!(
+                    "unknown label {label_name:?} (expected one of {})",
+                    labels.join(", ")
+                ))
+            })?;
         let id = match parsed.id {
             Some(serde_json::Value::String(s)) => s,
             Some(other) => other.to_string(),

@@ -27,7 +27,10 @@ pub fn cross_validate(
         let train_features: Vec<Features> = train.iter().map(|&i| features[i].clone()).collect();
         let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
         let model = params.fit_features(&train_features, &train_labels)?;
-        outcomes.extend(test.iter().map(|&i| outcome(&model, &features[i], labels[i])));
+        outcomes.extend(
+            test.iter()
+                .map(|&i| outcome(&model, &features[i], labels[i])),
+        );
     }
     let method = format!("{folds}-fold stratified cross-validation, seed {seed}");
     Ok(summarise(&method, &params.params().labels, &outcomes))
@@ -39,7 +42,10 @@ pub fn evaluate(model: &Model, documents: &[LabeledDocument], method: &str) -> E
     let outcomes: Vec<Outcome> = documents
         .iter()
         .map(|d| {
-            let features = pipeline.features(ArticleText { title: &d.title, body: &d.text });
+            let features = pipeline.features(ArticleText {
+                title: &d.title,
+                body: &d.text,
+            });
             outcome(model, &features, d.label)
         })
         .collect();

@@ -61,7 +61,10 @@ impl TrainParams {
             return invalid(format!("label {dup:?} is listed twice"));
         }
         if !(self.text.title_weight.is_finite() && self.text.title_weight >= 0.0) {
-            return invalid(format!("title weight must be >= 0, is {}", self.text.title_weight));
+            return invalid(format!(
+                "title weight must be >= 0, is {}",
+                self.text.title_weight
+            ));
         }
         Ok(ValidTrainParams(self))
     }
@@ -131,7 +134,12 @@ pub fn extract_features(pipeline: &TextPipeline, documents: &[LabeledDocument]) 
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|d| pipeline.features(ArticleText { title: &d.title, body: &d.text }))
+                        .map(|d| {
+                            pipeline.features(ArticleText {
+                                title: &d.title,
+                                body: &d.text,
+                            })
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -146,9 +154,9 @@ pub fn extract_features(pipeline: &TextPipeline, documents: &[LabeledDocument]) 
 fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
     let mut counts = vec![0u64; label_count];
     for &label in labels {
-        *counts
-            .get_mut(label)
-            .ok_or_else(|| Error::InvalidParameter(format!("label index {label} out of range")))? += 1;
+        *counts.get_mut(label).ok_or_else(|| {
+            Error::InvalidParameter(format!("label index {label} out of range"))
+        })? += 1;
     }
     Ok(counts)
 }
@@ -177,8 +185,11 @@ fn sum_counts_per_label(
     vocabulary: &[String],
     label_count: usize,
 ) -> Array2<f64> {
-    let index: HashMap<&str, usize> =
-        vocabulary.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = vocabulary
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
     let mut sums = Array2::zeros((label_count, vocabulary.len()));
     for (doc, &label) in features.iter().zip(labels) {
         for (term, count) in doc.iter() {

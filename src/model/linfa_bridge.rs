@@ -70,9 +70,8 @@ pub(crate) fn fitted_parameters(
     }
 
     let value = serde_json::to_value(model).map_err(|e| Error::Fit(e.to_string()))?;
-    let mut fitted: Fitted = serde_json::from_value(value).map_err(|e| {
-        Error::Fit(format!("linfa-bayes changed its parameter layout: {e}"))
-    })?;
+    let mut fitted: Fitted = serde_json::from_value(value)
+        .map_err(|e| Error::Fit(format!("linfa-bayes changed its parameter layout: {e}")))?;
     let mut log_prior = Vec::with_capacity(label_count);
     let mut feature_log_prob = Vec::with_capacity(label_count);
     for label in 0..label_count {

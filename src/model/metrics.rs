@@ -108,14 +108,23 @@ mod tests {
     use super::*;
 
     fn outcome(truth: usize, predicted: usize, confidence: f64) -> Outcome {
-        Outcome { truth, predicted, confidence }
+        Outcome {
+            truth,
+            predicted,
+            confidence,
+        }
     }
 
     #[test]
     fn metrics_match_a_hand_computed_example() {
         let labels = vec!["a".to_string(), "b".to_string()];
         // truth a: 3 docs, 2 right; truth b: 1 doc, right.
-        let outcomes = [outcome(0, 0, 0.9), outcome(0, 0, 0.9), outcome(0, 1, 0.6), outcome(1, 1, 0.6)];
+        let outcomes = [
+            outcome(0, 0, 0.9),
+            outcome(0, 0, 0.9),
+            outcome(0, 1, 0.6),
+            outcome(1, 1, 0.6),
+        ];
         let s = summarise("test", &labels, &outcomes);
         assert_eq!(s.confusion, vec![vec![2, 1], vec![0, 1]]);
         assert!((s.accuracy - 0.75).abs() < 1e-12);
@@ -130,10 +139,14 @@ mod tests {
 
     #[test]
     fn a_calibrated_model_has_zero_ece() {
-        let outcomes: Vec<_> = (0..10).map(|i| outcome(0, usize::from(i >= 7), 0.75)).collect();
+        let outcomes: Vec<_> = (0..10)
+            .map(|i| outcome(0, usize::from(i >= 7), 0.75))
+            .collect();
         let ece = expected_calibration_error(&outcomes);
         assert!((ece - 0.05).abs() < 1e-12, "{ece}");
-        let perfect: Vec<_> = (0..4).map(|i| outcome(0, usize::from(i == 0), 0.75)).collect();
+        let perfect: Vec<_> = (0..4)
+            .map(|i| outcome(0, usize::from(i == 0), 0.75))
+            .collect();
         assert!(expected_calibration_error(&perfect) < 1e-12);
     }
 }

@@ -188,7 +188,11 @@ impl Model {
                 })
             })
             .collect();
-        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.term.cmp(&b.term)));
+        evidence.sort_by(|a, b| {
+            b.weight
+                .total_cmp(&a.weight)
+                .then_with(|| a.term.cmp(&b.term))
+        });
         evidence.truncate(limit);
         evidence
     }
@@ -209,22 +213,39 @@ fn validate(parts: &ModelParts) -> Result<()> {
     let invalid = |reason: String| Error::InvalidParameter(reason);
     let labels = parts.labels.len();
     if labels < 2 {
-        return Err(invalid(format!("a model needs at least 2 labels, has {labels}")));
+        return Err(invalid(format!(
+            "a model needs at least 2 labels, has {labels}"
+        )));
     }
     if parts.class_log_prior.len() != labels || parts.feature_log_prob.len() != labels {
-        return Err(invalid("parameter tables do not match the label count".into()));
+        return Err(invalid(
+            "parameter tables do not match the label count".into(),
+        ));
     }
     let vocabulary = parts.vocabulary.len();
-    if parts.feature_log_prob.iter().any(|row| row.len() != vocabulary) {
-        return Err(invalid("parameter tables do not match the vocabulary size".into()));
+    if parts
+        .feature_log_prob
+        .iter()
+        .any(|row| row.len() != vocabulary)
+    {
+        return Err(invalid(
+            "parameter tables do not match the vocabulary size".into(),
+        ));
     }
     let all_finite = parts.class_log_prior.iter().all(|v| v.is_finite())
-        && parts.feature_log_prob.iter().flatten().all(|v| v.is_finite());
+        && parts
+            .feature_log_prob
+            .iter()
+            .flatten()
+            .all(|v| v.is_finite());
     if !all_finite {
         return Err(invalid("parameters must be finite numbers".into()));
     }
     if !(parts.temperature.is_finite() && parts.temperature > 0.0) {
-        return Err(invalid(format!("temperature must be > 0, is {}", parts.temperature)));
+        return Err(invalid(format!(
+            "temperature must be > 0, is {}",
+            parts.temperature
+        )));
     }
     Ok(())
 }

@@ -74,7 +74,9 @@ impl PolicyClassifier for ClassifierService {
         let request = request.into_inner();
         let article = require_article(request.article)?;
         let options = convert::options(request.explain, request.min_confidence);
-        let response = self.run(move |c| classify_one(c, &article, &options)).await?;
+        let response = self
+            .run(move |c| classify_one(c, &article, &options))
+            .await?;
         Ok(Response::new(response))
     }
 
@@ -146,10 +148,16 @@ impl PolicyClassifier for ClassifierService {
 
 impl ClassifierService {
     /// One streamed request, with failures naming its place in the stream.
-    async fn answer(&self, request: ClassifyRequest, index: usize) -> Result<ClassifyResponse, Status> {
+    async fn answer(
+        &self,
+        request: ClassifyRequest,
+        index: usize,
+    ) -> Result<ClassifyResponse, Status> {
         let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
         let options = convert::options(request.explain, request.min_confidence);
-        self.run(move |c| classify_one(c, &article, &options).map_err(|s| at_article(index, &article.id, s)))
-            .await
+        self.run(move |c| {
+            classify_one(c, &article, &options).map_err(|s| at_article(index, &article.id, s))
+        })
+        .await
     }
 }

@@ -34,8 +34,12 @@ pub async fn serve(
 ) -> Result<(), BoxError> {
     let slot = Arc::new(ModelSlot::default());
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_service_status("", ServingStatus::NotServing).await;
-    health.set_service_status(SERVICE_NAME, ServingStatus::NotServing).await;
+    health
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+    health
+        .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
+        .await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -59,8 +63,12 @@ pub async fn serve(
                     "model loaded"
                 );
                 loader_slot.set(classifier);
-                loader_health.set_service_status("", ServingStatus::Serving).await;
-                loader_health.set_service_status(SERVICE_NAME, ServingStatus::Serving).await;
+                loader_health
+                    .set_service_status("", ServingStatus::Serving)
+                    .await;
+                loader_health
+                    .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+                    .await;
             }
             Ok(Err(e)) => drop(load_failed_tx.send(e.into())),
             Err(e) => drop(load_failed_tx.send(e.into())),

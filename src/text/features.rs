@@ -78,7 +78,9 @@ impl FeatureBuilder {
 impl Features {
     /// Terms with their counts, in term order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.counts.iter().map(|(term, count)| (term.as_str(), *count))
+        self.counts
+            .iter()
+            .map(|(term, count)| (term.as_str(), *count))
     }
 
     pub fn get(&self, term: &str) -> f64 {

@@ -15,8 +15,14 @@ fn normalise_folds_width_case_and_whitespace() {
 #[test]
 fn tokens_drop_punctuation_numbers_and_stopwords() {
     let tokens = pipeline().tokens("2022年，重庆的港口货物吞吐量增长了12.5%！");
-    assert!(tokens.iter().all(|t| t != "，" && t != "," && t != "!"), "{tokens:?}");
-    assert!(!tokens.iter().any(|t| t == "2022" || t == "12.5"), "{tokens:?}");
+    assert!(
+        tokens.iter().all(|t| t != "，" && t != "," && t != "!"),
+        "{tokens:?}"
+    );
+    assert!(
+        !tokens.iter().any(|t| t == "2022" || t == "12.5"),
+        "{tokens:?}"
+    );
     assert!(!tokens.iter().any(|t| t == "的" || t == "了"), "{tokens:?}");
     assert!(tokens.iter().any(|t| t == "港口"), "{tokens:?}");
     assert!(tokens.iter().any(|t| t == "重庆"), "{tokens:?}");
@@ -66,7 +72,11 @@ fn bigrams_join_adjacent_tokens_within_a_part() {
 fn user_words_segment_as_one_token() {
     let word = "算力枢纽节点";
     let without = pipeline().tokens(word);
-    assert_ne!(without, vec![word.to_owned()], "fixture must need the dictionary");
+    assert_ne!(
+        without,
+        vec![word.to_owned()],
+        "fixture must need the dictionary"
+    );
     let p = TextPipeline::new(TextConfig {
         user_words: vec![word.to_owned()],
         ..TextConfig::default()
@@ -78,7 +88,10 @@ fn user_words_segment_as_one_token() {
 fn empty_and_punctuation_only_text_has_no_features() {
     let p = pipeline();
     for text in ["", "   ", "，。！？……", "2022 12.5"] {
-        let f = p.features(ArticleText { title: text, body: text });
+        let f = p.features(ArticleText {
+            title: text,
+            body: text,
+        });
         assert!(f.is_empty(), "{text:?} gave {f:?}");
     }
 }
