@@ -263,3 +263,34 @@ async fn health_is_not_serving_until_the_model_loads_and_bad_model_stops_the_ser
         ServingStatus::Serving
     );
 }
+
+/// The model is read from a FIFO that the test feeds later, so the load
+/// provably takes as long as the test wants.
+#[cfg(unix)]
+#[tokio::test]
+async fn health_is_not_serving_and_rpcs_unavailable_until_the_model_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("model.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let server = TestServer::start_unready(ModelSource::File(fifo.clone())).await;
+
+    assert_eq!(server.health("").await, ServingStatus::NotServing);
+    assert_eq!(
+        server.health("policy.classifier.v1.PolicyClassifier").await,
+        ServingStatus::NotServing
+    );
+    let mut client = server.client().await;
+    let (a, _) = sample_articles().remove(0);
+    let status = client.classify(request(a.clone())).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+
+    std::thread::spawn(move || {
+        std::fs::write(fifo, policy_classifier::classifier::SHIPPED_MODEL).unwrap();
+    });
+    server.wait_until_serving().await;
+    assert!(client.classify(request(a)).await.is_ok());
+}

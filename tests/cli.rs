@@ -1,0 +1,227 @@
+//! The CLI round trip with the real binary: train on the fixture corpus,
+//! evaluate it, serve it, classify through gRPC and through `classify`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use policy_classifier::proto::policy_classifier_client::PolicyClassifierClient;
+use policy_classifier::proto::{Article, ClassifyRequest, GetModelInfoRequest};
+
+const BIN: &str = env!("CARGO_BIN_EXE_policy-classifier");
+
+fn fixture_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus.jsonl")
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run policy-classifier")
+}
+
+fn train_fixture_model(dir: &Path) -> PathBuf {
+    let model = dir.join("fixture.model");
+    let output = run(&[
+        "train",
+        "--data",
+        fixture_corpus().to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--min-df",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "train failed: {stderr}");
+    assert!(
+        stderr.contains("infrastructure") && stderr.contains("8"),
+        "reports documents per label: {stderr}"
+    );
+    model
+}
+
+/// Kills the server when the test ends, however it ends.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` on an ephemeral port and returns its address once it logs it.
+fn serve(model: &Path) -> (ServerProcess, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--model",
+            model.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().unwrap();
+    let server = ServerProcess(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, addr)
+}
+
+#[test]
+fn train_eval_serve_classify_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_fixture_model(dir.path());
+
+    let output = run(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        fixture_corpus().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["documents"], 48);
+    assert!(
+        summary["accuracy"].as_f64().unwrap() > 0.9,
+        "fits its own training data: {summary}"
+    );
+    assert_eq!(summary["per_label"].as_array().unwrap().len(), 6);
+    assert_eq!(summary["confusion"].as_array().unwrap().len(), 6);
+
+    let table = run(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        fixture_corpus().to_str().unwrap(),
+    ]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("macro-F1") && table.contains("confusion"),
+        "{table}"
+    );
+
+    let (_server, addr) = serve(&model);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut client = connect(&addr).await;
+        let info = client
+            .get_model_info(GetModelInfoRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(info.training_documents, 48);
+        let response = client
+            .classify(ClassifyRequest {
+                article: Some(Article {
+                    id: "rt".into(),
+                    title: "返岗专列开行".into(),
+                    body: "农民工乘坐返岗专列返回务工城市，企业用工得到保障。".into(),
+                }),
+                explain: true,
+                min_confidence: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.label, "labor");
+        assert_eq!(response.model_version, info.version);
+    });
+}
+
+async fn connect(addr: &str) -> PolicyClassifierClient<tonic::transport::Channel> {
+    for _ in 0..100 {
+        if let Ok(client) = PolicyClassifierClient::connect(format!("http://{addr}")).await {
+            let mut probe = client.clone();
+            if probe.get_model_info(GetModelInfoRequest {}).await.is_ok() {
+                return client;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server at {addr} never answered");
+}
+
+#[test]
+fn classify_command_reads_jsonl_and_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_fixture_model(dir.path());
+    let mut child = Command::new(BIN)
+        .args(["classify", "--model", model.to_str().unwrap(), "--explain"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = concat!(
+        r#"{"id": "x1", "title": "海关通关便利", "text": "进口企业享受关税保证保险，外贸进出口增长。"}"#,
+        "\n",
+        r#"{"id": 7, "title": "", "body": "新建滨江步道和口袋公园，老旧小区改造。"}"#,
+        "\n",
+        r#"{"id": "x3", "title": "", "text": "，。"}"#,
+        "\n",
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        !output.status.success(),
+        "an unclassifiable article makes the exit code non-zero"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one line per article, failures included");
+    assert_eq!(lines[0]["id"], "x1");
+    assert_eq!(lines[0]["label"], "trade");
+    assert!(lines[0]["evidence"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
+    assert_eq!(lines[1]["id"], "7");
+    assert_eq!(lines[1]["label"], "urban");
+    assert_eq!(lines[2]["id"], "x3");
+    assert!(lines[2]["error"].as_str().unwrap().contains("no words"));
+
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(
+        &plain,
+        "海关推出关税保证保险，芯片进口企业通关更快。\n外贸进出口保持增长。",
+    )
+    .unwrap();
+    let output = run(&[
+        "classify",
+        "--model",
+        model.to_str().unwrap(),
+        plain.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["label"], "trade");
+}
