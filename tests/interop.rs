@@ -29,7 +29,7 @@ fn repo() -> PathBuf {
 fn grpcurl() -> String {
     let program = std::env::var("GRPCURL").unwrap_or_else(|_| "grpcurl".into());
     match Command::new(&program).arg("-version").output() {
-        Ok(out) if out.status.success() || !out.stderr.is_empty() => program,
+        Ok(out) if out.status.success() => program,
         _ => panic!("`{program}` is not runnable: {INSTALL}"),
     }
 }
