@@ -131,18 +131,23 @@ fn target_of(command: &str) -> String {
         .to_owned()
 }
 
-/// Every RPC of our service, as `package.Service/Method`.
+/// Every RPC of the public classifier service, as `package.Service/Method`.
+/// (Other services, e.g. an admin one on another port, may document their
+/// own recipes; those in docs/api.md run too.)
 fn our_rpcs() -> Vec<String> {
     let set = prost_types::FileDescriptorSet::decode(policy_classifier::proto::FILE_DESCRIPTOR_SET)
         .unwrap();
     set.file
         .iter()
         .flat_map(|f| {
-            f.service.iter().flat_map(move |s| {
-                s.method
-                    .iter()
-                    .map(move |m| format!("{}.{}/{}", f.package(), s.name(), m.name()))
-            })
+            f.service
+                .iter()
+                .filter(|s| s.name() == "PolicyClassifier")
+                .flat_map(move |s| {
+                    s.method
+                        .iter()
+                        .map(move |m| format!("{}.{}/{}", f.package(), s.name(), m.name()))
+                })
         })
         .collect()
 }
