@@ -14,10 +14,9 @@
 # The toolchain the lockfile is tested with; build.rs needs no system protoc.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock build.rs ./
-COPY proto proto
-COPY src src
-COPY models models
+# The whole context (minus .dockerignore): Cargo.toml may name targets
+# (benches, extra binaries) whose files must be present to build at all.
+COPY . .
 # Cache mounts keep the registry and target/ between builds (BuildKit).
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
