@@ -123,6 +123,29 @@ mod tests {
     }
 
     #[test]
+    fn chunked_segmentation_fits_the_same_model_as_the_core() {
+        use crate::model::{extract_features, read_corpus, TrainParams};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus.jsonl");
+        let params = TrainParams::default().check().unwrap();
+        let documents = read_corpus(&[path], &params.params().labels).unwrap();
+        let pipeline = params.pipeline();
+        let chunked = in_chunks("segmenting", &documents, |part| {
+            extract_features(&pipeline, part)
+        });
+        assert_eq!(chunked, extract_features(&pipeline, &documents));
+        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let written = |name: &str, mut model: crate::model::Model| {
+            let path = dir.path().join(name);
+            crate::model::save(&mut model, &path, false).unwrap();
+            std::fs::read(path).unwrap()
+        };
+        let via_chunks = written("chunks", params.fit_features(&chunked, &labels).unwrap());
+        let via_core = written("core", params.fit(&documents).unwrap());
+        assert!(via_chunks == via_core, "model files differ");
+    }
+
+    #[test]
     fn spin_returns_the_work_result() {
         assert_eq!(spin("adding", || 2 + 2), 4);
     }
