@@ -231,12 +231,40 @@ fn mutated(change: impl FnOnce(&mut FileDescriptorSet)) -> Vec<String> {
     breaking_changes(&Api::of(&current), &Api::of(&changed))
 }
 
+/// The file that holds the `PolicyClassifier` service and its messages.
+fn classifier_file(set: &mut FileDescriptorSet) -> &mut prost_types::FileDescriptorProto {
+    set.file
+        .iter_mut()
+        .find(|f| f.service.iter().any(|s| s.name() == "PolicyClassifier"))
+        .expect("a file with the PolicyClassifier service")
+}
+
+fn service(set: &mut FileDescriptorSet) -> &mut prost_types::ServiceDescriptorProto {
+    classifier_file(set)
+        .service
+        .iter_mut()
+        .find(|s| s.name() == "PolicyClassifier")
+        .unwrap()
+}
+
 fn message<'a>(set: &'a mut FileDescriptorSet, name: &str) -> &'a mut DescriptorProto {
-    set.file[0]
+    classifier_file(set)
         .message_type
         .iter_mut()
         .find(|m| m.name() == name)
         .unwrap_or_else(|| panic!("no message {name}"))
+}
+
+fn field<'a>(
+    set: &'a mut FileDescriptorSet,
+    message_name: &str,
+    name: &str,
+) -> &'a mut prost_types::FieldDescriptorProto {
+    message(set, message_name)
+        .field
+        .iter_mut()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no field {message_name}.{name}"))
 }
 
 #[test]
@@ -260,7 +288,7 @@ fn removing_a_field_is_caught() {
 
 #[test]
 fn renumbering_a_field_is_caught() {
-    let problems = mutated(|set| message(set, "Article").field[0].number = Some(9));
+    let problems = mutated(|set| field(set, "Article", "id").number = Some(9));
     assert!(
         problems.iter().any(|p| p.contains("renumbered")),
         "{problems:?}"
@@ -270,7 +298,7 @@ fn renumbering_a_field_is_caught() {
 #[test]
 fn changing_a_field_type_is_caught() {
     let problems = mutated(|set| {
-        message(set, "LabelScore").field[1].r#type =
+        field(set, "LabelScore", "probability").r#type =
             Some(prost_types::field_descriptor_proto::Type::Float as i32)
     });
     assert!(
@@ -282,7 +310,7 @@ fn changing_a_field_type_is_caught() {
 #[test]
 fn making_a_field_repeated_is_caught() {
     let problems = mutated(|set| {
-        message(set, "ClassifyResponse").field[1].label =
+        field(set, "ClassifyResponse", "label").label =
             Some(prost_types::field_descriptor_proto::Label::Repeated as i32)
     });
     assert!(
@@ -294,10 +322,8 @@ fn making_a_field_repeated_is_caught() {
 #[test]
 fn removing_an_rpc_or_a_message_is_caught() {
     let problems = mutated(|set| {
-        set.file[0].service[0]
-            .method
-            .retain(|m| m.name() != "Segment");
-        set.file[0]
+        service(set).method.retain(|m| m.name() != "Segment");
+        classifier_file(set)
             .message_type
             .retain(|m| m.name() != "SegmentRequest");
     });
@@ -312,7 +338,7 @@ fn removing_an_rpc_or_a_message_is_caught() {
 #[test]
 fn changing_streaming_is_caught() {
     let problems = mutated(|set| {
-        let method = set.file[0].service[0]
+        let method = service(set)
             .method
             .iter_mut()
             .find(|m| m.name() == "ClassifyStream")
@@ -330,14 +356,14 @@ fn changing_streaming_is_caught() {
 #[test]
 fn additions_are_allowed() {
     let problems = mutated(|set| {
-        let mut field = message(set, "Article").field[0].clone();
-        field.name = Some("source_url".into());
-        field.json_name = Some("sourceUrl".into());
-        field.number = Some(4);
-        message(set, "Article").field.push(field);
-        let mut method = set.file[0].service[0].method[0].clone();
+        let mut added = field(set, "Article", "id").clone();
+        added.name = Some("source_url".into());
+        added.json_name = Some("sourceUrl".into());
+        added.number = Some(99);
+        message(set, "Article").field.push(added);
+        let mut method = service(set).method[0].clone();
         method.name = Some("ClassifyPage".into());
-        set.file[0].service[0].method.push(method);
+        service(set).method.push(method);
     });
     assert_eq!(problems, Vec::<String>::new());
 }
