@@ -16,6 +16,7 @@ use policy_classifier::proto::{
     Article, ClassifyBatchRequest, ClassifyRequest, GetModelInfoRequest,
 };
 use serde_json::Value;
+use tokio_stream::StreamExt;
 use tonic::Code;
 
 const BIN: &str = env!("CARGO_BIN_EXE_policy-classifier");
@@ -163,6 +164,21 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
         })
         .await
         .unwrap();
+    let streamed: Vec<_> = client
+        .classify_stream(tokio_stream::iter(vec![
+            ClassifyRequest {
+                article: Some(trade.clone()),
+                explain: false,
+                min_confidence: None,
+            };
+            2
+        ]))
+        .await
+        .unwrap()
+        .into_inner()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(streamed.len(), 2);
     let version = client
         .get_model_info(GetModelInfoRequest {})
         .await
@@ -197,6 +213,8 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
     assert_eq!(handled("Classify", "OK"), 1.0);
     assert_eq!(handled("Classify", "INVALID_ARGUMENT"), 1.0);
     assert_eq!(handled("ClassifyBatch", "OK"), 1.0);
+    assert_eq!(handled("ClassifyStream", "OK"), 1.0);
+    assert_eq!(handled("GetModelInfo", "OK"), 1.0);
     assert_eq!(
         sample(
             &metrics,
@@ -208,13 +226,13 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
         metrics.contains("grpc_server_handling_seconds_bucket{"),
         "{metrics}"
     );
-    // One trade article alone, then one of each label in the batch.
+    // One trade article alone, one of each label in the batch, two streamed.
     assert_eq!(
         sample(
             &metrics,
             "policy_classifier_articles_total{label=\"trade\"}"
         ),
-        2.0
+        4.0
     );
     assert_eq!(
         sample(
