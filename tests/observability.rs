@@ -114,6 +114,32 @@ fn sample(metrics: &str, series: &str) -> f64 {
         .unwrap_or_else(|| panic!("no sample {series} in:\n{metrics}"))
 }
 
+/// The "model loaded" line comes just before the model is swapped in, so
+/// wait for health to say so.
+async fn wait_until_serving(addr: SocketAddr) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel);
+    for _ in 0..400 {
+        let status = health
+            .check(HealthCheckRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .status();
+        if status == ServingStatus::Serving {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the server never became SERVING");
+}
+
 #[tokio::test]
 async fn env_configured_server_logs_json_and_exports_metrics() {
     let served = Served::start();
@@ -131,6 +157,7 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
         "addr",
     );
     served.wait_for_log("model loaded", |l| message_is(l, "model loaded"));
+    wait_until_serving(addr).await;
 
     let mut client = PolicyClassifierClient::connect(format!("http://{addr}"))
         .await
