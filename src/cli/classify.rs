@@ -14,7 +14,7 @@ use crate::text::ArticleText;
 #[derive(Args)]
 pub struct ClassifyArgs {
     /// Model file; the shipped model when omitted.
-    #[arg(long)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
     /// Input: JSONL (`{"id","title","text"|"body"}` a line) or plain text (one
     /// article). `-` or nothing reads standard input.
@@ -23,7 +23,7 @@ pub struct ClassifyArgs {
     #[arg(long)]
     explain: bool,
     /// Answer `other` when the top label's confidence is below this.
-    #[arg(long)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MIN_CONFIDENCE")]
     min_confidence: Option<f64>,
 }
 

@@ -12,7 +12,7 @@ use crate::model::read_corpus;
 #[derive(Args)]
 pub struct EvalArgs {
     /// Model file; the shipped model when omitted.
-    #[arg(long)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
     /// Labelled JSONL files to evaluate on.
     #[arg(long, required = true, num_args = 1..)]

@@ -2,8 +2,11 @@
 
 mod classify;
 mod eval;
+mod logging;
+pub mod progress;
 mod serve;
 mod train;
+mod train_summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +24,8 @@ use crate::classifier::ModelSource;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    logging: logging::LogArgs,
 }
 
 #[derive(Subcommand)]
@@ -36,8 +41,11 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    if let Err(error) = cli.logging.init() {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Train(args) => train::run(args),
@@ -51,15 +59,6 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("POLICY_CLASSIFIER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 pub type CliResult = std::result::Result<(), Box<dyn std::error::Error>>;

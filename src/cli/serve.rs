@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{model_source, CliResult};
-use crate::service::{serve, ServeConfig};
+use crate::service::{serve, serve_metrics, ServeConfig};
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Model file to serve; the shipped model when omitted.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
@@ -16,11 +16,25 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "POLICY_CLASSIFIER_ADDR", default_value = "0.0.0.0:50051")]
     addr: SocketAddr,
+    /// Serve Prometheus metrics over HTTP at this address (`GET /metrics`);
+    /// off unless set.
+    #[arg(long, env = "POLICY_CLASSIFIER_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        tracing::info!(config = ?args, "configuration");
+        if let Some(addr) = args.metrics_addr {
+            let metrics = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(metrics_addr = %metrics.local_addr()?, "serving metrics at /metrics");
+            tokio::spawn(async move {
+                if let Err(error) = serve_metrics(metrics).await {
+                    tracing::error!(%error, "metrics endpoint stopped");
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let config = ServeConfig {
             model: model_source(args.model),

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::CliResult;
+use super::{progress, train_summary, CliResult};
 use crate::model::evaluate::cross_validate;
-use crate::model::{read_corpus, save, TrainParams};
+use crate::model::{extract_features, read_corpus, save, TrainParams};
 use crate::text::TextConfig;
 
 #[derive(Args)]
@@ -23,6 +23,7 @@ pub struct TrainArgs {
     /// Comma-separated label names the data may use.
     #[arg(
         long,
+        env = "POLICY_CLASSIFIER_LABELS",
         value_delimiter = ',',
         default_value = "infrastructure,industry_policy,labor,trade,urban,other"
     )]
@@ -71,9 +72,17 @@ pub fn run(args: TrainArgs) -> CliResult {
     let evaluation = match args.cv {
         0 => None,
         1 => return Err("--cv needs at least 2 folds".into()),
-        k => Some(cross_validate(&params, &documents, k, args.seed)?),
+        k => Some(progress::spin(
+            format!("cross-validating ({k} folds)"),
+            || cross_validate(&params, &documents, k, args.seed),
+        )?),
     };
-    let mut model = params.fit(&documents)?;
+    let pipeline = params.pipeline();
+    let features = progress::in_chunks("segmenting", &documents, |part| {
+        extract_features(&pipeline, part)
+    });
+    let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+    let mut model = progress::spin("fitting", || params.fit_features(&features, &labels))?;
     if let Some(evaluation) = evaluation {
         eprintln!(
             "cross-validation ({}): macro-F1 {:.4}, accuracy {:.4}, ECE {:.4}",
@@ -86,20 +95,9 @@ pub fn run(args: TrainArgs) -> CliResult {
     }
     let version = save(&mut model, &args.out, args.force)?;
 
-    eprintln!("documents per label:");
-    for (label, count) in model
-        .labels()
-        .iter()
-        .zip(&model.metadata().documents_per_label)
-    {
-        eprintln!("  {label:<16} {count:>6}");
-    }
-    eprintln!(
-        "trained on {} documents, vocabulary {} terms, in {:.2?}; wrote {} (version {version})",
-        model.metadata().documents,
-        model.vocabulary_size(),
-        started.elapsed(),
-        args.out.display()
+    eprint!(
+        "{}",
+        train_summary::render(&model, &args.out, &version, started.elapsed())
     );
     Ok(())
 }

@@ -12,7 +12,7 @@ pub mod split;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
 pub use corpus::{read_corpus, LabeledDocument};
-pub use fit::{TrainParams, ValidTrainParams};
+pub use fit::{extract_features, TrainParams, ValidTrainParams};
 pub use scorer::{Model, Scores, TermEvidence, TrainingMetadata};
 
 /// The labels of `LABELS.md`, in the order models list them by default.

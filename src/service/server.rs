@@ -55,8 +55,13 @@ pub async fn serve(
     let loader_health = health.clone();
     tokio::spawn(async move {
         let source = config.model.clone();
+        let loading = std::time::Instant::now();
         match tokio::task::spawn_blocking(move || source.load()).await {
             Ok(Ok(classifier)) => {
+                super::metrics::record_model_loaded(
+                    classifier.model().version(),
+                    loading.elapsed(),
+                );
                 tracing::info!(
                     version = classifier.model().version(),
                     source = %config.model,
@@ -84,6 +89,7 @@ pub async fn serve(
         }
     };
     let server = Server::builder()
+        .layer(super::observe::ObserveLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -1,0 +1,55 @@
+//! Logging flags shared by every subcommand, and the tracing subscriber.
+
+use std::io::IsTerminal;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "POLICY_CLASSIFIER_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
+    /// What to log, as a tracing filter: a level (`debug`) or per-module
+    /// directives (`info,policy_classifier=debug` adds one line per request).
+    #[arg(
+        long = "log",
+        global = true,
+        default_value = "info",
+        env = "POLICY_CLASSIFIER_LOG"
+    )]
+    filter: String,
+}
+
+impl LogArgs {
+    /// Installs the global subscriber; logs go to standard error so that
+    /// `classify` output on standard output stays clean.
+    pub fn init(&self) -> Result<(), Box<dyn std::error::Error>> {
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.filter)
+            .map_err(|e| format!("--log {:?}: {e}", self.filter))?;
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        match self.log_format {
+            LogFormat::Text => builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init(),
+            LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        }
+        .map_err(|e| format!("cannot install the logger: {e}"))?;
+        Ok(())
+    }
+}
