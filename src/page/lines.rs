@@ -6,6 +6,8 @@
 /// sub-headlines of Chinese papers rarely pass 30; body paragraphs that are
 /// this short almost always end with a full stop.
 pub(super) const MAX_HEADLINE_CHARS: usize = 40;
+/// Longest line taken for a headline when it has no comma or semicolon.
+pub(super) const MAX_LONG_HEADLINE_CHARS: usize = 100;
 
 /// What a line looks like, in the order [`kind_of`] tests for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,8 @@ const MARKERS: &[&str] = &[
     "小贴士",
 ];
 const EDITOR_CREDITS: &[&str] = &["责任编辑", "美术编辑", "视觉设计", "版式设计", "校对"];
+/// Time stamps and source lines that web copies of a page carry.
+const STAMP_PREFIXES: &[&str] = &["更新时间", "发布时间", "来源：", "来源:"];
 /// Roles that precede a photographer's name in a credit.
 const CREDIT_ROLES: &[&str] = &[
     "记者",
@@ -168,15 +172,20 @@ pub(super) fn starts_mid_sentence(text: &str) -> bool {
 }
 
 fn is_short(text: &str, chars: usize) -> bool {
-    if chars > MAX_HEADLINE_CHARS || text.contains('。') || starts_mid_sentence(text) {
+    let has_word = text.chars().any(char::is_alphanumeric);
+    if !has_word || text.contains('。') || starts_mid_sentence(text) {
         return false;
     }
+    // A long line can still be a headline (kicker and headline run into one
+    // line) when it holds no clause punctuation, which body text always has.
+    let fits = chars <= MAX_HEADLINE_CHARS
+        || (chars <= MAX_LONG_HEADLINE_CHARS && !text.contains(['，', ',', '；', ';']));
     // Headlines may end with ! or ?, but then they are short and hold no
     // other sentence punctuation.
-    !is_terminated(text)
+    fits && (!is_terminated(text)
         || (chars <= 20
             && text.ends_with(['！', '？', '!', '?'])
-            && !text.contains(['，', ',', '；']))
+            && !text.contains(['，', ',', '；'])))
 }
 
 fn is_furniture(text: &str, chars: usize) -> bool {
@@ -198,7 +207,19 @@ fn is_furniture(text: &str, chars: usize) -> bool {
             .is_some_and(|rest| rest.chars().next().is_none_or(char::is_whitespace));
         before_ok && after_ok && number.len() < text[i..].len() - '第'.len_utf8()
     });
-    dated || edition || EDITOR_CREDITS.iter().any(|c| text.contains(c))
+    dated
+        || edition
+        || is_bare_date(text)
+        || EDITOR_CREDITS.iter().any(|c| text.contains(c))
+        || STAMP_PREFIXES.iter().any(|p| text.starts_with(p))
+}
+
+/// A line that is only a date: `2022年2月17日`, `2022-02-17`.
+fn is_bare_date(text: &str) -> bool {
+    let rest = text.trim_matches(|c: char| c.is_ascii_digit() || "年月日-/.:：T Z".contains(c));
+    rest.is_empty()
+        && text.contains(['年', '月', '-', '/'])
+        && text.chars().filter(char::is_ascii_digit).count() >= 4
 }
 
 fn is_jump(text: &str, chars: usize) -> bool {
