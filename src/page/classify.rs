@@ -34,6 +34,9 @@ impl Classifier {
         if page.trim().is_empty() {
             return Err(Error::InvalidRequest("`text` (the page) is empty".into()));
         }
+        // Checked here too, so that bad options fail even a page with no
+        // article to classify.
+        self.check_options(options)?;
         split_page(page)
             .articles
             .into_iter()

@@ -295,7 +295,10 @@ fn is_subhead(text: &str) -> bool {
     let mut chars = text.chars();
     let first = chars.next().unwrap_or(' ');
     let second = chars.next().unwrap_or(' ');
+    // `3.5%` is a number, not item 3.
+    let third_is_digit = chars.next().is_some_and(|c| c.is_ascii_digit());
     let numeral = |c: char| "一二三四五六七八九十".contains(c) || c.is_ascii_digit();
-    (numeral(first) && matches!(second, '、' | '是' | '.' | '．'))
-        || (matches!(first, '（' | '(') && numeral(second))
+    let separator =
+        matches!(second, '、' | '是') || (matches!(second, '.' | '．') && !third_is_digit);
+    (numeral(first) && separator) || (matches!(first, '（' | '(') && numeral(second))
 }

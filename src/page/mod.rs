@@ -6,7 +6,7 @@
 //! news" markers, page furniture). The heuristics are described in
 //! `docs/page-splitting.md`.
 //!
-//! This module knows nothing of the classifier; [`classify`] adds
+//! The splitter knows nothing of the classifier; `classify.rs` adds
 //! `Classifier::classify_page` on top of it.
 
 mod assemble;

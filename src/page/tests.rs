@@ -12,6 +12,8 @@ fn line_kinds() {
         ("2022年2月17日", LineKind::Furniture),
         ("更新时间：2022-02-17T08:00:00Z", LineKind::Furniture),
         ("2022", LineKind::Short),
+        ("3.5%", LineKind::Short),
+        ("1.加大资金支持", LineKind::Subhead),
         ("（下转第2版）", LineKind::Jump),
         ("(上接第1版)", LineKind::Jump),
         ("相关新闻", LineKind::Marker),
