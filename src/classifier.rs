@@ -129,7 +129,7 @@ impl Classifier {
 
     /// Validates options once; returns the fallback label's index when
     /// `min_confidence` is set.
-    fn check_options(&self, options: &ClassifyOptions) -> Result<Option<usize>> {
+    pub(crate) fn check_options(&self, options: &ClassifyOptions) -> Result<Option<usize>> {
         let Some(min) = options.min_confidence else {
             return Ok(None);
         };

@@ -4,6 +4,7 @@
 //! - [`text`]: normalise, segment (jieba-rs), features.
 //! - [`model`]: train (linfa-bayes), score, artifact format, metrics.
 //! - [`classifier`]: the core API: article in, classification out.
+//! - [`page`]: split a newspaper page into articles (and classify each).
 //! - [`service`]: tonic handlers, health, reflection.
 //! - [`cli`]: the `policy-classifier` command line.
 
@@ -11,6 +12,7 @@ pub mod classifier;
 pub mod cli;
 pub mod error;
 pub mod model;
+pub mod page;
 pub mod proto;
 pub mod service;
 pub mod text;

@@ -1,4 +1,7 @@
 //! `classify`: JSONL articles or plain text in, one JSON result per article out.
+//! With `--page FILE`: a newspaper page in, one JSON line per article found.
+
+mod page;
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -25,6 +28,10 @@ pub struct ClassifyArgs {
     /// Answer `other` when the top label's confidence is below this.
     #[arg(long, env = "POLICY_CLASSIFIER_MIN_CONFIDENCE")]
     min_confidence: Option<f64>,
+    /// Read FILE (`-`: standard input) as a whole newspaper page: split it
+    /// into articles and classify each (see docs/page-splitting.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    page: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +52,9 @@ pub fn run(args: ClassifyArgs) -> CliResult {
         explain: args.explain,
         min_confidence: args.min_confidence,
     };
+    if let Some(path) = &args.page {
+        return page::run(&classifier, &read_input(Some(path))?, &options);
+    }
     let input = read_input(args.input.as_ref())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

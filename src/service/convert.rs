@@ -3,6 +3,7 @@
 use crate::classifier::{Classification, ClassifyOptions};
 use crate::model::metrics::EvaluationSummary;
 use crate::model::Model;
+use crate::page::{ClassifiedArticle, PageOutcome};
 use crate::proto;
 use crate::text::ArticleText;
 
@@ -43,6 +44,30 @@ pub(super) fn classify_response(
             })
             .collect(),
         model_version: model_version.to_owned(),
+    }
+}
+
+/// A page's article; its result's `id` is its index on the page.
+pub(super) fn page_article(
+    index: usize,
+    classified: ClassifiedArticle,
+    model_version: &str,
+) -> proto::PageArticle {
+    let ClassifiedArticle { article, outcome } = classified;
+    let (result, skipped_reason) = match outcome {
+        PageOutcome::Classified(result) => (
+            Some(classify_response(&index.to_string(), result, model_version)),
+            String::new(),
+        ),
+        PageOutcome::Skipped(reason) => (None, reason),
+    };
+    proto::PageArticle {
+        title: article.title,
+        body: article.body,
+        start: article.start as u64,
+        end: article.end as u64,
+        result,
+        skipped_reason,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::proto::{
     Article, ClassifyBatchRequest, ClassifyBatchResponse, ClassifyRequest, ClassifyResponse,
     GetModelInfoRequest, ModelInfo, SegmentRequest, SegmentResponse,
 };
+use crate::proto::{ClassifyPageRequest, ClassifyPageResponse};
 
 /// Responses a stream may run ahead of a slow reader before it waits.
 const STREAM_BUFFER: usize = 32;
@@ -135,6 +136,27 @@ impl PolicyClassifier for ClassifierService {
         let text = request.into_inner().text;
         let tokens = self.run(move |c| Ok(c.segment(&text))).await?;
         Ok(Response::new(SegmentResponse { tokens }))
+    }
+
+    async fn classify_page(
+        &self,
+        request: Request<ClassifyPageRequest>,
+    ) -> Result<Response<ClassifyPageResponse>, Status> {
+        let request = request.into_inner();
+        let text = request.text;
+        let options = convert::options(request.explain, request.min_confidence);
+        let articles = self
+            .run(move |c| {
+                let version = c.model().version();
+                let page = c.classify_page(&text, &options)?;
+                Ok(page
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| convert::page_article(i, a, version))
+                    .collect())
+            })
+            .await?;
+        Ok(Response::new(ClassifyPageResponse { articles }))
     }
 
     async fn get_model_info(

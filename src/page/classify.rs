@@ -1,0 +1,57 @@
+//! `Classifier::classify_page`: split a page, then label each article.
+
+use super::{split_page, PageArticle};
+use crate::classifier::{Classification, Classifier, ClassifyOptions};
+use crate::error::{Error, Result};
+use crate::text::ArticleText;
+
+/// What became of one article of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageOutcome {
+    Classified(Classification),
+    /// The article has no words the model knows how to read (only numbers
+    /// or punctuation, say): it keeps its span but gets no label, so that
+    /// one odd fragment does not fail the whole page.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifiedArticle {
+    pub article: PageArticle,
+    pub outcome: PageOutcome,
+}
+
+impl Classifier {
+    /// Splits `page` into articles and classifies each with `options`.
+    ///
+    /// Fails only for the request as a whole: an empty page, or invalid
+    /// options. An article without words is [`PageOutcome::Skipped`].
+    pub fn classify_page(
+        &self,
+        page: &str,
+        options: &ClassifyOptions,
+    ) -> Result<Vec<ClassifiedArticle>> {
+        if page.trim().is_empty() {
+            return Err(Error::InvalidRequest("`text` (the page) is empty".into()));
+        }
+        // Checked here too, so that bad options fail even a page with no
+        // article to classify.
+        self.check_options(options)?;
+        split_page(page)
+            .articles
+            .into_iter()
+            .map(|article| {
+                let text = ArticleText {
+                    title: &article.title,
+                    body: &article.body,
+                };
+                let outcome = match self.classify(text, options) {
+                    Ok(result) => PageOutcome::Classified(result),
+                    Err(Error::InvalidArticle(reason)) => PageOutcome::Skipped(reason),
+                    Err(other) => return Err(other),
+                };
+                Ok(ClassifiedArticle { article, outcome })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,123 @@
+//! Splits the text of a printed newspaper page into its articles.
+//!
+//! Input is the text of a whole page, pasted or extracted from a PDF, one
+//! paragraph per line. Output is each article's title and body with its
+//! span in the input, plus the lines that were dropped (banners, "related
+//! news" markers, page furniture). The heuristics are described in
+//! `docs/page-splitting.md`.
+//!
+//! The splitter knows nothing of the classifier; `classify.rs` adds
+//! `Classifier::classify_page` on top of it.
+
+mod assemble;
+mod classify;
+mod lines;
+#[cfg(test)]
+mod tests;
+
+pub use classify::{ClassifiedArticle, PageOutcome};
+
+use assemble::{article_starts, attach_captions, segments, Segment, SegmentKind};
+use lines::read_lines;
+
+/// One article found on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageArticle {
+    /// The headline block (kicker, headline, sub-headline) joined by spaces;
+    /// empty for an article without one (a brief that opens with its lead,
+    /// or text continued from another page).
+    pub title: String,
+    /// Paragraphs joined by `\n`, column breaks mended, captions included,
+    /// banners and markers left out.
+    pub body: String,
+    /// Offset of the article's first character in the page, counted in
+    /// Unicode scalar values (Rust `char`s), not bytes.
+    pub start: usize,
+    /// Offset just past its last character, in the same unit.
+    pub end: usize,
+}
+
+/// Why a line was left out of every body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DroppedKind {
+    /// A slogan line over a group of articles.
+    Banner,
+    /// A "related news" marker (`相关新闻`, `延伸阅读`, ...).
+    Marker,
+    /// Folio, date line or editor credits.
+    Furniture,
+    /// A jump line (`（下转第2版）`).
+    Jump,
+}
+
+/// A line left out of every body, with its span in the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedLine {
+    pub kind: DroppedKind,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A page split into articles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SplitPage {
+    /// In page order; spans are ordered and do not overlap.
+    pub articles: Vec<PageArticle>,
+    /// In page order. A marker may lie inside an article's span; its text is
+    /// still not in the body.
+    pub dropped: Vec<DroppedLine>,
+}
+
+/// Splits `page` into articles. Never fails: every character of the page
+/// that is not white space ends up in exactly one title, body or dropped
+/// line.
+pub fn split_page(page: &str) -> SplitPage {
+    let lines = read_lines(page);
+    let segments = segments(&lines);
+    let mut starts = article_starts(&segments);
+    attach_captions(&segments, &mut starts);
+
+    let ends = starts.iter().skip(1).copied().chain([segments.len()]);
+    let articles = starts
+        .iter()
+        .zip(ends)
+        .filter_map(|(&from, to)| article(&segments[from..to]))
+        .collect();
+    let dropped = segments
+        .iter()
+        .filter_map(|s| match s.kind {
+            SegmentKind::Dropped(kind) => Some(DroppedLine {
+                kind,
+                text: s.text.clone(),
+                start: s.start,
+                end: s.end,
+            }),
+            _ => None,
+        })
+        .collect();
+    SplitPage { articles, dropped }
+}
+
+/// The article made of `segments`: its first headline block is the title,
+/// everything else not dropped is body, in segment order.
+fn article(segments: &[Segment]) -> Option<PageArticle> {
+    let kept: Vec<&Segment> = segments.iter().filter(|s| !s.is_dropped()).collect();
+    let title_at = kept
+        .iter()
+        .position(|s| s.kind == SegmentKind::Head)
+        .filter(|&i| kept[..i].iter().all(|s| s.kind == SegmentKind::Caption));
+    let title = title_at.map(|i| kept[i].text.clone()).unwrap_or_default();
+    let body: Vec<&str> = kept
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != title_at)
+        .map(|(_, s)| s.text.as_str())
+        .collect();
+    Some(PageArticle {
+        title,
+        body: body.join("\n"),
+        start: kept.iter().map(|s| s.start).min()?,
+        end: kept.iter().map(|s| s.end).max()?,
+    })
+}

@@ -1,0 +1,128 @@
+//! Unit tests of the splitter; whole pages live in `tests/fixtures/pages`.
+
+use super::lines::{is_terminated, kind_of, LineKind};
+use super::{split_page, DroppedKind};
+
+#[test]
+fn line_kinds() {
+    let cases = [
+        ("", LineKind::Blank),
+        ("重庆日报　2022年2月17日　星期四", LineKind::Furniture),
+        ("责任编辑 李明", LineKind::Furniture),
+        ("2022年2月17日", LineKind::Furniture),
+        ("更新时间：2022-02-17T08:00:00Z", LineKind::Furniture),
+        ("2022", LineKind::Short),
+        ("3.5%", LineKind::Short),
+        ("1.加大资金支持", LineKind::Subhead),
+        ("（下转第2版）", LineKind::Jump),
+        ("(上接第1版)", LineKind::Jump),
+        ("相关新闻", LineKind::Marker),
+        ("【延伸阅读】", LineKind::Marker),
+        ("■链接", LineKind::Marker),
+        ("【简讯】", LineKind::Banner),
+        ("返岗农民工登上专列。记者 陈柏 摄", LineKind::Caption),
+        (
+            "市民在步道散步。特约摄影 钟某 摄/视觉重庆",
+            LineKind::Caption,
+        ),
+        ("港区吊装集装箱。（新华社发）", LineKind::Caption),
+        ("施工人员铺设轨道。受访者供图", LineKind::Caption),
+        ("本报讯（记者 张三）2月16日，市里开会。", LineKind::Lead),
+        (
+            "新华社北京2月17日电(记者 李四)海关发布数据。",
+            LineKind::Lead,
+        ),
+        (
+            "本报重庆2月16日讯（记者 王五）沙坪坝区启动改造。",
+            LineKind::Lead,
+        ),
+        ("本报记者 陈柏 王川", LineKind::Byline),
+        ("记者从市经信委获悉，申报工作启动。", LineKind::Text),
+        ("■ 包车接员工返岗", LineKind::Subhead),
+        ("一、加大资金支持", LineKind::Subhead),
+        ("全国一体化算力网络枢纽节点获批", LineKind::Short),
+        ("——推动东数西算工程落地", LineKind::Short),
+        ("外贸企业订单排到6月!", LineKind::Short),
+        ("道。", LineKind::Text),
+        ("，同时推进配套建设", LineKind::Text),
+        ("出版社推出第二版规划读本", LineKind::Short),
+    ];
+    for (text, kind) in cases {
+        assert_eq!(kind_of(text), kind, "{text:?}");
+    }
+}
+
+#[test]
+fn termination_looks_through_closing_quotes() {
+    assert!(is_terminated("他说：“开工了。”"));
+    assert!(is_terminated("需求旺盛."));
+    assert!(!is_terminated("推动“东数西算”"));
+    assert!(!is_terminated("打造西部算力"));
+}
+
+#[test]
+fn offsets_count_characters_not_bytes() {
+    let page = "　标题一号\n本报讯（记者 张三）内容很长的一段话。\n";
+    let split = split_page(page);
+    assert_eq!(split.articles.len(), 1);
+    let a = &split.articles[0];
+    assert_eq!((a.start, a.end), (1, 25));
+    assert_eq!(a.title, "标题一号");
+}
+
+#[test]
+fn a_column_break_is_joined_even_inside_a_word() {
+    let page = "数据中心开工\n本报讯 国家批复建设数据中心集群和算力网络，推进东数西算工程，新建高速光纤网络，建设数据中\n\n心集群。\n";
+    let split = split_page(page);
+    assert_eq!(split.articles.len(), 1);
+    assert!(
+        split.articles[0].body.contains("建设数据中心集群。"),
+        "{split:?}"
+    );
+}
+
+#[test]
+fn a_banner_is_set_apart_from_its_headline_a_kicker_touches_it() {
+    let page = "稳字当头\n\n川渝联手\n共建示范区\n本报讯 两地签署协议。\n";
+    let split = split_page(page);
+    assert_eq!(split.dropped.len(), 1);
+    assert_eq!(split.dropped[0].kind, DroppedKind::Banner);
+    assert_eq!(split.articles[0].title, "川渝联手 共建示范区");
+}
+
+#[test]
+fn a_related_item_stays_with_its_story_without_the_marker() {
+    let page = "算力枢纽获批\n本报讯 国家批复枢纽。\n相关新闻\n调度平台上线\n本报讯 平台上线。\n另一条新闻标题\n本报讯 别的事。\n";
+    let split = split_page(page);
+    assert_eq!(split.articles.len(), 2, "{split:?}");
+    assert_eq!(
+        split.articles[0].body,
+        "本报讯 国家批复枢纽。\n调度平台上线\n本报讯 平台上线。"
+    );
+    assert_eq!(split.dropped[0].kind, DroppedKind::Marker);
+}
+
+#[test]
+fn briefs_without_headlines_split_at_each_lead() {
+    let page = "本报讯 甲地开工。\n本报讯 乙地招聘。\n本报讯 丙地通关。\n";
+    let split = split_page(page);
+    let titles: Vec<&str> = split.articles.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, ["", "", ""]);
+}
+
+#[test]
+fn a_caption_between_articles_goes_to_the_one_it_shares_words_with() {
+    let page = "港口吞吐量增长\n本报讯 港区集装箱吞吐量增长。\n\n工人在隧道内铺设轨道。记者 某某 摄\n\n轨道交通新线铺轨\n本报讯 新线隧道开始铺设轨道。\n";
+    let split = split_page(page);
+    assert_eq!(split.articles.len(), 2);
+    assert!(
+        split.articles[1].body.starts_with("工人在隧道内"),
+        "{split:?}"
+    );
+    assert!(!split.articles[0].body.contains("隧道"));
+}
+
+#[test]
+fn nothing_but_space_is_no_article() {
+    assert_eq!(split_page(" \n\r\n　").articles, []);
+}
