@@ -362,7 +362,7 @@ fn additions_are_allowed() {
         added.number = Some(99);
         message(set, "Article").field.push(added);
         let mut method = service(set).method[0].clone();
-        method.name = Some("ClassifyPage".into());
+        method.name = Some("ClassifyFeed".into());
         service(set).method.push(method);
     });
     assert_eq!(problems, Vec::<String>::new());

@@ -242,6 +242,16 @@ fn check_recipe_output(target: &str, stdout: &[u8]) {
             let ids: Vec<&str> = answers.iter().map(|a| a["id"].as_str().unwrap()).collect();
             assert_eq!(ids, ["s1", "s2"], "one answer per request, in order");
         }
+        t if t == rpc("ClassifyPage") => {
+            let articles = json_documents(stdout)[0]["articles"].clone();
+            let labels: Vec<&str> = articles
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["result"]["label"].as_str().unwrap())
+                .collect();
+            assert_eq!(labels, ["trade", "labor"], "{articles}");
+        }
         t if t == rpc("Segment") => {
             let tokens = json_documents(stdout)[0]["tokens"].clone();
             assert!(tokens.as_array().is_some_and(|t| !t.is_empty()), "{tokens}");

@@ -273,12 +273,27 @@ struct BatchLabels {
     results: Vec<LabelOnly>,
 }
 
+/// The `result` of each `PageArticle` of a `ClassifyPageResponse`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct PageLabels {
+    #[prost(message, repeated, tag = "1")]
+    articles: Vec<PageArticleLabel>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct PageArticleLabel {
+    #[prost(message, optional, tag = "5")]
+    result: Option<LabelOnly>,
+}
+
 #[derive(Clone, Copy)]
 enum Shape {
     /// Every message is a `ClassifyResponse`.
     Single,
     /// Every message is a `ClassifyBatchResponse`.
     Batch,
+    /// Every message is a `ClassifyPageResponse`.
+    Page,
 }
 
 /// Reassembles gRPC length-prefixed messages from body chunks and keeps
@@ -298,6 +313,7 @@ impl LabelReader {
             "/policy.classifier.v1.PolicyClassifier/Classify"
             | "/policy.classifier.v1.PolicyClassifier/ClassifyStream" => Shape::Single,
             "/policy.classifier.v1.PolicyClassifier/ClassifyBatch" => Shape::Batch,
+            "/policy.classifier.v1.PolicyClassifier/ClassifyPage" => Shape::Page,
             _ => return None,
         };
         Some(Self {
@@ -339,6 +355,12 @@ impl LabelReader {
             Shape::Batch => {
                 if let Ok(m) = BatchLabels::decode(message) {
                     self.labels.extend(m.results.into_iter().map(|r| r.label));
+                }
+            }
+            Shape::Page => {
+                if let Ok(m) = PageLabels::decode(message) {
+                    let results = m.articles.into_iter().filter_map(|a| a.result);
+                    self.labels.extend(results.map(|r| r.label));
                 }
             }
         }
