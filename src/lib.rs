@@ -4,6 +4,7 @@
 //! - [`text`]: normalise, segment (jieba-rs), features.
 //! - [`model`]: train (linfa-bayes), score, artifact format, metrics.
 //! - [`classifier`]: the core API: article in, classification out.
+//! - [`report`]: the HTML evaluation report (`eval --report`).
 //! - [`service`]: tonic handlers, health, reflection.
 //! - [`cli`]: the `policy-classifier` command line.
 
@@ -12,6 +13,7 @@ pub mod cli;
 pub mod error;
 pub mod model;
 pub mod proto;
+pub mod report;
 pub mod service;
 pub mod text;
 
