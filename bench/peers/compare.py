@@ -61,7 +61,10 @@ def read_lines(paths):
         with open(path, "rb") as f:
             raw = f.read()
         digest.update(raw)
-        for line in raw.decode("utf-8").splitlines():
+        # Split on "\n" only, as Rust's `lines()` does: `splitlines` would also
+        # cut at U+2028 and friends, which JSON strings may hold raw.
+        for line in raw.decode("utf-8").split("\n"):
+            line = line.removesuffix("\r")
             if line.strip():
                 lines.append(line)
                 records.append(json.loads(line))
@@ -144,6 +147,8 @@ def main():
     lines, records, digest = read_lines(args.data)
     label_names = folds_module.DEFAULT_LABELS
     labels = np.array(folds_module.read_labels(args.data, label_names))
+    if len(labels) != len(lines):
+        sys.exit(f"read {len(lines)} documents but {len(labels)} labels: line splitting disagrees")
     assignment = folds_module.stratified_folds(labels.tolist(), args.folds, args.seed)
 
     rows, skipped = [], []
