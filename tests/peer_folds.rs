@@ -81,3 +81,21 @@ fn python_folds_match_rust_on_a_large_skewed_corpus() {
         );
     }
 }
+
+/// The licensed corpus is not in the repository: run with
+/// `POLICY_CORPUS=/path/labeled.jsonl cargo test --test peer_folds -- --ignored`
+/// (default `../shared/corpus/labeled.jsonl`, where CI finds it).
+#[test]
+#[ignore = "needs the labelled corpus outside the repository"]
+fn python_folds_match_rust_on_the_labelled_corpus() {
+    let corpus = std::env::var("POLICY_CORPUS").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpus/labeled.jsonl"
+        )
+        .into()
+    });
+    let corpus = Path::new(&corpus);
+    let rust = rust_folds(corpus, 5, 17);
+    assert_eq!(python_folds(corpus, 5, 17), rust);
+}
