@@ -5,6 +5,7 @@
 //! - [`model`]: train (linfa-bayes), score, artifact format, metrics.
 //! - [`classifier`]: the core API: article in, classification out.
 //! - [`page`]: split a newspaper page into articles (and classify each).
+//! - [`report`]: the HTML evaluation report (`eval --report`).
 //! - [`service`]: tonic handlers, health, reflection.
 //! - [`cli`]: the `policy-classifier` command line.
 
@@ -14,6 +15,7 @@ pub mod error;
 pub mod model;
 pub mod page;
 pub mod proto;
+pub mod report;
 pub mod service;
 pub mod text;
 

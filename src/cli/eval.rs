@@ -20,6 +20,9 @@ pub struct EvalArgs {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report (figures, worst mistakes).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs) -> CliResult {
@@ -31,6 +34,9 @@ pub fn run(args: EvalArgs) -> CliResult {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         print!("{}", render(&summary));
+    }
+    if let Some(path) = &args.report {
+        crate::report::write_report(path, &classifier, &documents, &summary)?;
     }
     Ok(())
 }

@@ -1,0 +1,177 @@
+//! `eval --report FILE.html`: one self-contained page with the figures of an
+//! evaluation (confusion-matrix heatmap, per-label precision/recall/F1 bars,
+//! reliability diagram; SVG drawn with plotters and inlined) and the most
+//! confident mistakes with the evidence the model gave for them.
+//!
+//! The summary supplies the confusion matrix and per-label metrics; the
+//! reliability diagram and the mistakes come from classifying every
+//! evaluated document again with `explain` on, because a summary keeps no
+//! per-document predictions.
+
+mod figures;
+mod html;
+
+use std::path::{Path, PathBuf};
+
+use crate::classifier::{Classifier, ClassifyOptions};
+use crate::model::metrics::{EvaluationSummary, ECE_BINS};
+use crate::model::{LabeledDocument, TermEvidence};
+use crate::text::ArticleText;
+
+pub use html::render_report;
+
+/// How many mistakes the page lists, most confident first.
+pub const MISTAKES_SHOWN: usize = 25;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("drawing a figure failed: {0}")]
+    Drawing(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
+    for ReportError
+{
+    fn from(error: plotters::drawing::DrawingAreaErrorKind<E>) -> Self {
+        Self::Drawing(error.to_string())
+    }
+}
+
+/// One evaluated document as the classifier saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub id: String,
+    pub title: String,
+    /// Label indices into the model's labels.
+    pub truth: usize,
+    pub predicted: usize,
+    pub confidence: f64,
+    /// The probability the model gave the true label.
+    pub truth_probability: f64,
+    /// Terms that favour the predicted label over the runner-up.
+    pub evidence: Vec<TermEvidence>,
+}
+
+/// Everything the page shows besides the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportInput<'a> {
+    pub summary: &'a EvaluationSummary,
+    /// Model version and configuration, shown under the title.
+    pub model_description: String,
+    pub verdicts: Vec<Verdict>,
+    /// Documents the classifier refused (no words left to classify).
+    pub unclassifiable: usize,
+}
+
+/// Classifies every document with `explain` on. `documents` carry label
+/// indices into the classifier's model labels, as `read_corpus` gives them.
+pub fn collect_verdicts(
+    classifier: &Classifier,
+    documents: &[LabeledDocument],
+) -> (Vec<Verdict>, usize) {
+    let labels = classifier.model().labels();
+    let options = ClassifyOptions {
+        explain: true,
+        ..ClassifyOptions::default()
+    };
+    let mut verdicts = Vec::with_capacity(documents.len());
+    let mut unclassifiable = 0;
+    for document in documents {
+        let article = ArticleText {
+            title: &document.title,
+            body: &document.text,
+        };
+        let Ok(classification) = classifier.classify(article, &options) else {
+            unclassifiable += 1;
+            continue;
+        };
+        let index_of = |name: &str| labels.iter().position(|l| l == name);
+        let truth_probability = classification
+            .scores
+            .iter()
+            .find(|(label, _)| index_of(label) == Some(document.label))
+            .map_or(0.0, |(_, p)| *p);
+        verdicts.push(Verdict {
+            id: document.id.clone(),
+            title: document.title.clone(),
+            truth: document.label,
+            predicted: index_of(&classification.label).unwrap_or(document.label),
+            confidence: classification.confidence,
+            truth_probability,
+            evidence: classification.evidence,
+        });
+    }
+    (verdicts, unclassifiable)
+}
+
+/// Classifies `documents`, renders the page and writes it to `path`.
+pub fn write_report(
+    path: &Path,
+    classifier: &Classifier,
+    documents: &[LabeledDocument],
+    summary: &EvaluationSummary,
+) -> Result<(), ReportError> {
+    let (verdicts, unclassifiable) = collect_verdicts(classifier, documents);
+    let model = classifier.model();
+    let input = ReportInput {
+        summary,
+        model_description: format!(
+            "model {} ({})",
+            model.version(),
+            model.metadata().configuration
+        ),
+        verdicts,
+        unclassifiable,
+    };
+    let page = render_report(&input)?;
+    std::fs::write(path, page).map_err(|source| ReportError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// One equal-width confidence bin of the reliability diagram.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CalibrationBin {
+    pub count: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+/// [`ECE_BINS`] bins binned exactly as the calibration error is.
+pub fn calibration_bins(verdicts: &[Verdict]) -> Vec<CalibrationBin> {
+    let mut bins = vec![(0usize, 0f64, 0usize); ECE_BINS];
+    for v in verdicts {
+        let bin = ((v.confidence * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        bins[bin].0 += 1;
+        bins[bin].1 += v.confidence;
+        bins[bin].2 += usize::from(v.truth == v.predicted);
+    }
+    bins.into_iter()
+        .map(|(count, confidence, correct)| {
+            let n = count.max(1) as f64;
+            CalibrationBin {
+                count,
+                mean_confidence: confidence / n,
+                accuracy: correct as f64 / n,
+            }
+        })
+        .collect()
+}
+
+/// Wrong answers, most confident first (ties: document order).
+pub fn worst_mistakes(verdicts: &[Verdict], limit: usize) -> Vec<&Verdict> {
+    let mut mistakes: Vec<&Verdict> = verdicts.iter().filter(|v| v.truth != v.predicted).collect();
+    mistakes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    mistakes.truncate(limit);
+    mistakes
+}
+
+#[cfg(test)]
+mod tests;

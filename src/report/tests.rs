@@ -1,0 +1,97 @@
+use super::html::escape;
+use super::*;
+use crate::model::metrics::{summarise, Outcome};
+
+fn verdict(truth: usize, predicted: usize, confidence: f64) -> Verdict {
+    Verdict {
+        id: format!("d-{truth}-{predicted}-{confidence}"),
+        title: "<b>标题</b> & more".into(),
+        truth,
+        predicted,
+        confidence,
+        truth_probability: if truth == predicted { confidence } else { 0.1 },
+        evidence: vec![TermEvidence {
+            term: "港口".into(),
+            weight: 1.25,
+        }],
+    }
+}
+
+#[test]
+fn bins_follow_the_ece_binning() {
+    let verdicts = [
+        verdict(0, 0, 0.95),
+        verdict(0, 1, 0.91),
+        verdict(1, 1, 1.0),
+        verdict(1, 1, 0.34),
+    ];
+    let bins = calibration_bins(&verdicts);
+    assert_eq!(bins.len(), ECE_BINS);
+    // 1.0 falls into the last bin, like the calibration error's binning.
+    assert_eq!(bins[9].count, 3);
+    assert!((bins[9].accuracy - 2.0 / 3.0).abs() < 1e-12);
+    assert!((bins[9].mean_confidence - (0.95 + 0.91 + 1.0) / 3.0).abs() < 1e-12);
+    assert_eq!(bins[3].count, 1);
+    assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), 4);
+}
+
+#[test]
+fn worst_mistakes_are_wrong_answers_most_confident_first() {
+    let verdicts = [
+        verdict(0, 1, 0.6),
+        verdict(0, 0, 0.99),
+        verdict(1, 0, 0.9),
+        verdict(1, 2, 0.7),
+    ];
+    let worst: Vec<f64> = worst_mistakes(&verdicts, 2)
+        .iter()
+        .map(|v| v.confidence)
+        .collect();
+    assert_eq!(worst, vec![0.9, 0.7]);
+}
+
+#[test]
+fn escape_neutralises_markup() {
+    assert_eq!(
+        escape(r#"<a href="x">'&'</a>"#),
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+}
+
+#[test]
+fn the_page_has_three_figures_and_escapes_titles() {
+    let labels = vec!["alpha".to_string(), "beta".to_string(), "gamma".to_string()];
+    let verdicts = vec![
+        verdict(0, 0, 0.9),
+        verdict(0, 1, 0.8),
+        verdict(1, 1, 0.7),
+        verdict(2, 2, 0.6),
+    ];
+    let outcomes: Vec<Outcome> = verdicts
+        .iter()
+        .map(|v| Outcome {
+            truth: v.truth,
+            predicted: v.predicted,
+            confidence: v.confidence,
+        })
+        .collect();
+    let summary = summarise("unit test", &labels, &outcomes);
+    let page = render_report(&ReportInput {
+        summary: &summary,
+        model_description: "model m".into(),
+        verdicts,
+        unclassifiable: 0,
+    })
+    .unwrap();
+    assert_eq!(page.matches("<svg").count(), 3, "{page}");
+    for label in &labels {
+        assert!(page.contains(&format!(">{label}<")), "{label} missing");
+    }
+    assert!(page.contains("&lt;b&gt;标题&lt;/b&gt; &amp; more"));
+    assert!(!page.contains("<b>标题"));
+    // One mistake row: true alpha, predicted beta, with its evidence.
+    let mistakes = &page[page.find("id=\"mistakes-table\"").unwrap()..];
+    assert_eq!(mistakes.matches("<tr>").count(), 2);
+    assert!(mistakes.contains("<td>alpha</td><td>beta</td>"));
+    assert!(mistakes.contains("港口 +1.25"));
+}
