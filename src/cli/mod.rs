@@ -2,6 +2,7 @@
 
 mod classify;
 mod eval;
+mod hardening;
 mod serve;
 mod train;
 

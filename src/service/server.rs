@@ -5,11 +5,15 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+use super::admin::AdminService;
 use super::handlers::ClassifierService;
+use super::hardening::Hardening;
+use super::limits::RequestGuard;
+use super::reload::{reload_on_sighup, Reloader};
 use super::slot::ModelSlot;
+use super::{shutdown, wire_status};
 use crate::classifier::ModelSource;
 use crate::proto::policy_classifier_server::PolicyClassifierServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
@@ -20,6 +24,8 @@ pub const SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifier";
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub model: ModelSource,
+    /// Limits, TLS, admin service, shutdown: see [`Hardening`].
+    pub hardening: Hardening,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -50,6 +56,15 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    let hardening = config.hardening.clone();
+    let reloader = Arc::new(Reloader::new(slot.clone(), config.model.clone()));
+    if hardening.reload_on_sighup {
+        reload_on_sighup(reloader.clone())?;
+    }
+    let admin = hardening
+        .admin_token
+        .clone()
+        .map(|token| AdminService::new(reloader).into_server(token));
     let (load_failed_tx, load_failed_rx) = tokio::sync::oneshot::channel::<BoxError>();
     let loader_slot = slot.clone();
     let loader_health = health.clone();
@@ -75,7 +90,17 @@ pub async fn serve(
         }
     });
 
-    let classifier = PolicyClassifierServer::new(ClassifierService::new(slot));
+    let max_message_bytes = hardening.limits.max_message_bytes;
+    let classifier = PolicyClassifierServer::new(
+        ClassifierService::new(slot).with_guard(RequestGuard::new(hardening.limits.clone())),
+    )
+    .max_decoding_message_size(max_message_bytes);
+    let (shutdown, drain_deadline) = shutdown::drain(
+        shutdown,
+        health.clone(),
+        &["", SERVICE_NAME],
+        hardening.shutdown_grace,
+    );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let load_failed = async move {
         match load_failed_rx.await {
@@ -83,14 +108,18 @@ pub async fn serve(
             Err(_) => std::future::pending().await,
         }
     };
-    let server = Server::builder()
+    let server = hardening
+        .server_builder()?
+        .layer(wire_status::layer(max_message_bytes))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(classifier)
+        .add_optional_service(admin)
         .serve_with_incoming_shutdown(incoming, shutdown);
     tokio::select! {
         result = server => result.map_err(Into::into),
         error = load_failed => error,
+        () = drain_deadline => Ok(()),
     }
 }

@@ -30,11 +30,26 @@ impl TestServer {
 
     /// Starts a server without waiting for its model.
     pub async fn start_unready(model: ModelSource) -> Self {
+        Self::start_unready_with(ServeConfig {
+            model,
+            hardening: Default::default(),
+        })
+        .await
+    }
+
+    /// Starts a server with `config` and waits until health says SERVING.
+    pub async fn start_with(config: ServeConfig) -> Self {
+        let server = Self::start_unready_with(config).await;
+        server.wait_until_serving().await;
+        server
+    }
+
+    pub async fn start_unready_with(config: ServeConfig) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            serve(listener, ServeConfig { model }, async {
+            serve(listener, config, async {
                 let _ = rx.await;
             })
             .await
