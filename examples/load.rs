@@ -30,7 +30,8 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Mode {
-    /// Closed loop of good Classify calls: prints the sustained rate.
+    /// Closed loop of good Classify calls (full load): prints the sustained
+    /// rate and the slowest health / GetModelInfo probe meanwhile.
     Capacity {
         #[arg(long)]
         url: String,
@@ -170,12 +171,40 @@ async fn capacity(url: String, seconds: u64, concurrency: usize) {
             }
         }));
     }
+    let (worst_probe, probe_failures) = probe_until(connect(&url).await, deadline).await;
     for task in tasks {
         task.await.unwrap();
     }
     let rate = done.load(Ordering::Relaxed) as f64 / seconds as f64;
-    println!("capacity_rps {rate:.0}");
+    println!(
+        "capacity_rps {rate:.0} worst_probe_ms {} probe_failures {probe_failures}",
+        worst_probe.as_millis()
+    );
 }
+
+/// Health and GetModelInfo every `PROBE_EVERY` until `end`; returns the
+/// slowest answer and the number of failed probes.
+async fn probe_until(channel: Channel, end: Instant) -> (Duration, u64) {
+    let mut health = HealthClient::new(channel.clone());
+    let mut info = PolicyClassifierClient::new(channel);
+    let (mut worst, mut failures) = (Duration::ZERO, 0u64);
+    while Instant::now() < end {
+        let t = Instant::now();
+        let request = HealthCheckRequest {
+            service: String::new(),
+        };
+        let ok_health = health.check(request).await.is_ok();
+        worst = worst.max(t.elapsed());
+        let t = Instant::now();
+        let ok_info = info.get_model_info(GetModelInfoRequest {}).await.is_ok();
+        worst = worst.max(t.elapsed());
+        failures += u64::from(!ok_health) + u64::from(!ok_info);
+        tokio::time::sleep(PROBE_EVERY).await;
+    }
+    (worst, failures)
+}
+
+const PROBE_EVERY: Duration = Duration::from_millis(250);
 
 async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool {
     let channel = connect(&url).await;
@@ -185,29 +214,7 @@ async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool
     let started = Instant::now();
     let end = started + Duration::from_secs(seconds);
 
-    // Probes: health and GetModelInfo once a second each; slowest recorded.
-    let probe_channel = channel.clone();
-    let probes = tokio::spawn(async move {
-        let mut health = HealthClient::new(probe_channel.clone());
-        let mut info = PolicyClassifierClient::new(probe_channel);
-        let (mut worst, mut failures) = (Duration::ZERO, 0u64);
-        while Instant::now() < end {
-            let t = Instant::now();
-            let ok_health = health
-                .check(HealthCheckRequest {
-                    service: String::new(),
-                })
-                .await
-                .is_ok();
-            worst = worst.max(t.elapsed());
-            let t = Instant::now();
-            let ok_info = info.get_model_info(GetModelInfoRequest {}).await.is_ok();
-            worst = worst.max(t.elapsed());
-            failures += u64::from(!ok_health) + u64::from(!ok_info);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        (worst, failures)
-    });
+    let probes = tokio::spawn(probe_until(channel.clone(), end));
 
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);

@@ -29,8 +29,10 @@ for _ in $(seq 100); do grep -q "model loaded" "$LOG" && break; sleep 0.1; done
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 
-echo "measuring capacity for ${CAPACITY_SECONDS}s..."
-CAPACITY=$("$LOAD" capacity --url "$URL" --seconds "$CAPACITY_SECONDS" | awk '/capacity_rps/ {print $2}')
+echo "measuring capacity (full load) for ${CAPACITY_SECONDS}s..."
+CAPACITY_LINE=$("$LOAD" capacity --url "$URL" --seconds "$CAPACITY_SECONDS")
+echo "$CAPACITY_LINE"
+CAPACITY=$(echo "$CAPACITY_LINE" | awk '/capacity_rps/ {print $2}')
 RATE=$(python3 -c "print(max(1, int(${CAPACITY} * ${LOAD_FRACTION})))")
 echo "capacity ${CAPACITY} rps; soaking at ${RATE} rps for ${SOAK_SECONDS}s"
 

@@ -174,3 +174,24 @@ async fn a_client_that_never_reads_does_not_block_others() {
     drop(unread);
     assert_still_serving(&server).await;
 }
+
+#[tokio::test]
+async fn the_server_announces_its_stream_limit() {
+    let server = TestServer::start_with(policy_classifier::service::ServeConfig {
+        model: ModelSource::Shipped,
+        hardening: policy_classifier::service::Hardening {
+            limits: policy_classifier::service::limits::Limits {
+                max_concurrent_streams: 3,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    })
+    .await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (_client, mut connection): (h2::client::SendRequest<Bytes>, _) =
+        h2::client::handshake(tcp).await.unwrap();
+    // Drive the connection until the server's SETTINGS have arrived.
+    let _ = tokio::time::timeout(Duration::from_millis(500), &mut connection).await;
+    assert_eq!(connection.max_concurrent_send_streams(), 3);
+}
