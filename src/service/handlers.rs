@@ -102,12 +102,7 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyBatchResponse>, Status> {
         let request = request.into_inner();
         let articles = request.articles;
-        self.guard.check_batch(articles.len())?;
-        for (i, a) in articles.iter().enumerate() {
-            self.guard
-                .check_article(a)
-                .map_err(|s| at_article(i, &a.id, s))?;
-        }
+        self.guard.check_batch(&articles)?;
         let options = convert::options(request.explain, request.min_confidence);
         let cancel = CancelOnDrop::default();
         let cancelled = cancel.flag();

@@ -12,6 +12,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
 use super::redact::text_prefix;
+use super::status::at_article;
 use crate::proto::Article;
 
 /// The configurable limits of one server.
@@ -127,12 +128,17 @@ impl RequestGuard {
         super::wire_status::reclassify(&status, self.limits.max_message_bytes).unwrap_or(status)
     }
 
-    pub fn check_batch(&self, articles: usize) -> Result<(), Status> {
-        let max = self.limits.max_batch_articles;
-        if articles > max {
+    /// The batch size, then every article, naming the first that fails.
+    pub fn check_batch(&self, articles: &[Article]) -> Result<(), Status> {
+        let (count, max) = (articles.len(), self.limits.max_batch_articles);
+        if count > max {
             return Err(Status::invalid_argument(format!(
-                "batch has {articles} articles, more than the limit of {max} (--max-batch-articles); split it"
+                "batch has {count} articles, more than the limit of {max} (--max-batch-articles); split it"
             )));
+        }
+        for (i, article) in articles.iter().enumerate() {
+            self.check_article(article)
+                .map_err(|s| at_article(i, &article.id, s))?;
         }
         Ok(())
     }
@@ -170,12 +176,27 @@ mod tests {
     }
 
     #[test]
-    fn batch_limit_names_the_flag() {
+    fn batch_limit_names_the_flag_and_the_failing_article() {
         let g = guard(10, 2, 1);
-        assert!(g.check_batch(2).is_ok());
-        let err = g.check_batch(3).unwrap_err();
+        let article = |body: &str| Article {
+            id: "b".into(),
+            title: String::new(),
+            body: body.into(),
+        };
+        assert!(g.check_batch(&[article("港口"), article("码头")]).is_ok());
+        let err = g
+            .check_batch(&[article("港口"), article("码头"), article("铁路")])
+            .unwrap_err();
         assert_eq!(err.code(), tonic::Code::InvalidArgument);
         assert!(err.message().contains("--max-batch-articles"));
+        let err = g
+            .check_batch(&[article("港口"), article(&"长".repeat(11))])
+            .unwrap_err();
+        assert!(
+            err.message().starts_with("article #1 (id \"b\"): body"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ impl Reloader {
         let loader = source.clone();
         let classifier = tokio::task::spawn_blocking(move || loader.load())
             .await
-            .map_err(|e| Error::InvalidRequest(format!("model loading task failed: {e}")))??;
+            .map_err(|e| Error::ModelFormat {
+                path: source.to_string().into(),
+                reason: format!("loading failed: {e}"),
+            })??;
         let version = classifier.model().version().to_owned();
         let previous_version = self.slot.get().map(|c| c.model().version().to_owned());
         self.slot.set(classifier);

@@ -89,8 +89,10 @@ impl TestServer {
         response.into_inner().status()
     }
 
+    /// Generous: loading the model takes seconds in a debug build on a busy
+    /// machine with many test servers starting at once.
     pub async fn wait_until_serving(&self) {
-        for _ in 0..200 {
+        for _ in 0..2400 {
             if self.health("").await == ServingStatus::Serving {
                 return;
             }
