@@ -206,15 +206,23 @@ async fn probe_until(channel: Channel, end: Instant) -> (Duration, u64) {
 
 const PROBE_EVERY: Duration = Duration::from_millis(250);
 
+/// Connections the soak spreads its calls over.
+const CONNECTIONS: usize = 8;
+
 async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool {
-    let channel = connect(&url).await;
+    // Several connections, as several client instances would use; probes on
+    // their own, so they measure the server, not our connection's queue.
+    let mut channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        channels.push(connect(&url).await);
+    }
     let sent = Arc::new(AtomicU64::new(0));
     let unexpected = Arc::new(AtomicU64::new(0));
     let shed = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let end = started + Duration::from_secs(seconds);
 
-    let probes = tokio::spawn(probe_until(channel.clone(), end));
+    let probes = tokio::spawn(probe_until(connect(&url).await, end));
 
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -223,7 +231,8 @@ async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool
     let mut inflight = tokio::task::JoinSet::new();
     while Instant::now() < end {
         ticker.tick().await;
-        let mut client = PolicyClassifierClient::new(channel.clone());
+        let channel = channels[(i % CONNECTIONS as u64) as usize].clone();
+        let mut client = PolicyClassifierClient::new(channel);
         let counters = (sent.clone(), unexpected.clone(), shed.clone());
         let n = i;
         inflight.spawn(async move {

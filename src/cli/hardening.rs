@@ -27,7 +27,7 @@ pub struct HardeningArgs {
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_CONCURRENT_STREAMS", default_value_t = Limits::default().max_concurrent_streams)]
     max_concurrent_streams: u32,
     /// Classification jobs admitted at once; more are shed with
-    /// RESOURCE_EXHAUSTED. Default: 4 per CPU core.
+    /// RESOURCE_EXHAUSTED. Default: 32 per CPU core.
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_IN_FLIGHT")]
     max_in_flight: Option<usize>,
     /// Deadline for calls that set none (a shorter grpc-timeout wins).
