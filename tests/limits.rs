@@ -238,13 +238,13 @@ async fn a_short_deadline_ends_the_call_and_frees_the_server() {
     })
     .await;
     let mut client = server.client().await;
-    let mut slow = tonic::Request::new(heavy_batch(256));
-    slow.set_timeout(Duration::from_millis(50));
+    // ~3 MB: under the message limit, seconds of work in a debug build.
+    let mut slow = tonic::Request::new(heavy_batch(100));
+    slow.set_timeout(Duration::from_millis(300));
     let status = client.classify_batch(slow).await.unwrap_err();
-    assert!(
-        matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded),
-        "{status:?}"
-    );
+    // The server ends the call (tonic's wording for an expired deadline).
+    assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+    assert!(status.message().contains("Timeout expired"), "{status:?}");
     // The cancelled batch stops at its next article, so the only slot frees
     // up quickly; retry until it has (bounded).
     let (a, _) = sample_articles().remove(0);

@@ -30,6 +30,10 @@ pub struct HardeningArgs {
     /// RESOURCE_EXHAUSTED. Default: 32 per CPU core.
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_IN_FLIGHT")]
     max_in_flight: Option<usize>,
+    /// How long a job may wait for a free --max-in-flight slot before it is
+    /// shed.
+    #[arg(long, env = "POLICY_CLASSIFIER_ADMISSION_WAIT", default_value = "50ms", value_parser = humantime::parse_duration)]
+    admission_wait: Duration,
     /// Deadline for calls that set none (a shorter grpc-timeout wins).
     #[arg(long, env = "POLICY_CLASSIFIER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
@@ -68,6 +72,7 @@ impl HardeningArgs {
                 max_batch_articles: self.max_batch_articles,
                 max_concurrent_streams: self.max_concurrent_streams,
                 max_in_flight: self.max_in_flight.unwrap_or(defaults.max_in_flight),
+                admission_wait: self.admission_wait,
                 request_timeout: self.request_timeout,
                 log_text_prefix: self.log_text_prefix,
             },

@@ -51,7 +51,7 @@ impl ClassifierService {
         F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
-        let permit = self.guard.admit()?;
+        let permit = self.guard.admit().await?;
         tokio::task::spawn_blocking(move || {
             let _held_until_done = permit;
             work(&classifier)

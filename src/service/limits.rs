@@ -29,6 +29,10 @@ pub struct Limits {
     /// Classification jobs admitted at once, server-wide; the rest are shed
     /// with `RESOURCE_EXHAUSTED` instead of queueing without bound.
     pub max_in_flight: usize,
+    /// How long a job may wait for a free slot before it is shed: absorbs
+    /// bursts (and moments when the OS gives us no CPU) without letting a
+    /// queue grow under sustained overload.
+    pub admission_wait: Duration,
     /// Deadline applied to calls whose client sets none (`grpc-timeout`
     /// shorter than this wins).
     pub request_timeout: Duration,
@@ -47,6 +51,7 @@ impl Default for Limits {
             max_batch_articles: 256,
             max_concurrent_streams: 128,
             max_in_flight: default_max_in_flight(),
+            admission_wait: Duration::from_millis(50),
             request_timeout: Duration::from_secs(30),
             log_text_prefix: DEFAULT_LOG_TEXT_PREFIX,
         }
@@ -87,16 +92,22 @@ impl RequestGuard {
         &self.limits
     }
 
-    /// Admits one job or sheds it at once. Hold the permit until the work is
-    /// done (not merely until the caller gives up), so abandoned work still
-    /// counts against the limit while it occupies a core.
-    pub fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
-        self.in_flight.clone().try_acquire_owned().map_err(|_| {
-            Status::resource_exhausted(format!(
-                "server is at its limit of {} concurrent classification jobs (--max-in-flight); retry with backoff",
-                self.limits.max_in_flight
-            ))
-        })
+    /// Admits one job, waiting at most `admission_wait` for a slot, or sheds
+    /// it. Hold the permit until the work is done (not merely until the
+    /// caller gives up), so abandoned work still counts against the limit
+    /// while it occupies a core.
+    pub async fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
+        if let Ok(permit) = self.in_flight.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let wait = self.in_flight.clone().acquire_owned();
+        match tokio::time::timeout(self.limits.admission_wait, wait).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Status::resource_exhausted(format!(
+                "server is at its limit of {} concurrent classification jobs (--max-in-flight) and none freed within {:?} (--admission-wait); retry with backoff",
+                self.limits.max_in_flight, self.limits.admission_wait
+            ))),
+        }
     }
 
     /// Checks an article against the limits and logs (at debug level) that
@@ -161,6 +172,7 @@ mod tests {
             max_article_chars,
             max_batch_articles,
             max_in_flight,
+            admission_wait: Duration::from_millis(20),
             ..Limits::default()
         })
     }
@@ -203,15 +215,21 @@ mod tests {
         );
     }
 
-    #[test]
-    fn admission_sheds_beyond_the_limit_and_recovers() {
+    #[tokio::test]
+    async fn admission_sheds_beyond_the_limit_and_recovers() {
         let g = guard(10, 10, 2);
-        let a = g.admit().unwrap();
-        let _b = g.admit().unwrap();
-        let err = g.admit().unwrap_err();
+        let a = g.admit().await.unwrap();
+        let _b = g.admit().await.unwrap();
+        let err = g.admit().await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::ResourceExhausted);
         assert!(err.message().contains("--max-in-flight"));
+        // A slot freed while a job waits admits that job.
+        let waiter = {
+            let g = g.clone();
+            tokio::spawn(async move { g.admit().await.map(drop) })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
         drop(a);
-        assert!(g.admit().is_ok());
+        assert!(waiter.await.unwrap().is_ok());
     }
 }
