@@ -5,7 +5,10 @@
 use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/policy/classifier/v1/classifier.proto"];
+    let protos = [
+        "proto/policy/classifier/v1/classifier.proto",
+        "proto/policy/classifier/v1/admin.proto",
+    ];
     println!("cargo:rerun-if-changed=proto");
 
     let descriptors = protox::compile(protos, ["proto"])?;

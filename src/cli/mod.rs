@@ -4,6 +4,7 @@ mod classify;
 mod eval;
 mod logging;
 pub mod progress;
+mod hardening;
 mod serve;
 mod train;
 mod train_summary;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::hardening::HardeningArgs;
 use super::{model_source, CliResult};
 use crate::service::{serve, serve_metrics, ServeConfig};
 
@@ -20,6 +21,8 @@ pub struct ServeArgs {
     /// off unless set.
     #[arg(long, env = "POLICY_CLASSIFIER_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    hardening: HardeningArgs,
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
@@ -38,8 +41,15 @@ pub fn run(args: ServeArgs) -> CliResult {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let config = ServeConfig {
             model: model_source(args.model),
+            hardening: args.hardening.into_hardening(),
         };
-        tracing::info!(addr = %listener.local_addr()?, model = %config.model, "serving");
+        tracing::info!(
+            addr = %listener.local_addr()?,
+            model = %config.model,
+            tls = config.hardening.tls.is_some(),
+            admin = config.hardening.admin_token.is_some(),
+            "serving"
+        );
         serve(listener, config, shutdown_signal())
             .await
             .map_err(|e| e as Box<dyn std::error::Error>)?;

@@ -9,7 +9,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
+use super::cancel::CancelOnDrop;
 use super::convert;
+use super::limits::RequestGuard;
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
 use crate::classifier::{Classifier, ClassifyOptions};
@@ -26,11 +28,20 @@ const STREAM_BUFFER: usize = 32;
 #[derive(Clone)]
 pub struct ClassifierService {
     slot: Arc<ModelSlot>,
+    guard: RequestGuard,
 }
 
 impl ClassifierService {
     pub fn new(slot: Arc<ModelSlot>) -> Self {
-        Self { slot }
+        Self {
+            slot,
+            guard: RequestGuard::default(),
+        }
+    }
+
+    /// Enforces `guard`'s limits instead of the defaults.
+    pub fn with_guard(self, guard: RequestGuard) -> Self {
+        Self { guard, ..self }
     }
 
     /// Runs CPU-bound core work on the blocking pool against a snapshot of
@@ -41,9 +52,13 @@ impl ClassifierService {
         F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
-        tokio::task::spawn_blocking(move || work(&classifier))
-            .await
-            .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
+        let permit = self.guard.admit().await?;
+        tokio::task::spawn_blocking(move || {
+            let _held_until_done = permit;
+            work(&classifier)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
     }
 }
 
@@ -74,6 +89,7 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyResponse>, Status> {
         let request = request.into_inner();
         let article = require_article(request.article)?;
+        self.guard.check_article(&article)?;
         let options = convert::options(request.explain, request.min_confidence);
         let response = self
             .run(move |c| classify_one(c, &article, &options))
@@ -87,13 +103,19 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyBatchResponse>, Status> {
         let request = request.into_inner();
         let articles = request.articles;
+        self.guard.check_batch(&articles)?;
         let options = convert::options(request.explain, request.min_confidence);
+        let cancel = CancelOnDrop::default();
+        let cancelled = cancel.flag();
         let results = self
             .run(move |c| {
                 articles
                     .iter()
                     .enumerate()
-                    .map(|(i, a)| classify_one(c, a, &options).map_err(|s| at_article(i, &a.id, s)))
+                    .map(|(i, a)| {
+                        cancelled.check()?;
+                        classify_one(c, a, &options).map_err(|s| at_article(i, &a.id, s))
+                    })
                     .collect::<Result<Vec<_>, Status>>()
             })
             .await?;
@@ -116,7 +138,7 @@ impl PolicyClassifier for ClassifierService {
             while let Some(message) = inbound.next().await {
                 let result = match message {
                     Ok(request) => service.answer(request, index).await,
-                    Err(status) => Err(status),
+                    Err(status) => Err(service.guard.wire_status(status)),
                 };
                 let failed = result.is_err();
                 // A send error means the client went away: stop working.
@@ -134,6 +156,7 @@ impl PolicyClassifier for ClassifierService {
         request: Request<SegmentRequest>,
     ) -> Result<Response<SegmentResponse>, Status> {
         let text = request.into_inner().text;
+        self.guard.check_text("text", &text)?;
         let tokens = self.run(move |c| Ok(c.segment(&text))).await?;
         Ok(Response::new(SegmentResponse { tokens }))
     }
@@ -176,6 +199,9 @@ impl ClassifierService {
         index: usize,
     ) -> Result<ClassifyResponse, Status> {
         let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
+        self.guard
+            .check_article(&article)
+            .map_err(|s| at_article(index, &article.id, s))?;
         let options = convert::options(request.explain, request.min_confidence);
         self.run(move |c| {
             classify_one(c, &article, &options).map_err(|s| at_article(index, &article.id, s))

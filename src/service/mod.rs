@@ -1,16 +1,26 @@
 //! The gRPC layer: thin handlers over [`crate::classifier`], the standard
 //! health service and server reflection.
 
+pub mod admin;
+mod cancel;
 mod convert;
 mod handlers;
 pub mod metrics;
 mod metrics_http;
 pub mod observe;
+pub mod hardening;
+pub mod limits;
+mod redact;
+pub mod reload;
 mod server;
+mod shutdown;
 mod slot;
 mod status;
+pub mod tls;
+mod wire_status;
 
 pub use handlers::ClassifierService;
 pub use metrics_http::serve_metrics;
+pub use hardening::Hardening;
 pub use server::{serve, ServeConfig};
 pub use slot::ModelSlot;

@@ -5,11 +5,15 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+use super::admin::AdminService;
 use super::handlers::ClassifierService;
+use super::hardening::Hardening;
+use super::limits::RequestGuard;
+use super::reload::{reload_on_sighup, Reloader};
 use super::slot::ModelSlot;
+use super::{shutdown, wire_status};
 use crate::classifier::ModelSource;
 use crate::proto::policy_classifier_server::PolicyClassifierServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
@@ -20,6 +24,8 @@ pub const SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifier";
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub model: ModelSource,
+    /// Limits, TLS, admin service, shutdown: see [`Hardening`].
+    pub hardening: Hardening,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -50,24 +56,22 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    let hardening = config.hardening.clone();
+    let reloader = Arc::new(Reloader::new(slot.clone(), config.model.clone()));
+    if hardening.reload_on_sighup {
+        reload_on_sighup(reloader.clone())?;
+    }
+    let admin = hardening
+        .admin_token
+        .clone()
+        .map(|token| AdminService::new(reloader.clone()).into_server(token));
     let (load_failed_tx, load_failed_rx) = tokio::sync::oneshot::channel::<BoxError>();
-    let loader_slot = slot.clone();
     let loader_health = health.clone();
+    // The first load is a reload from "no model": one code path swaps
+    // models in, records the metrics and logs.
     tokio::spawn(async move {
-        let source = config.model.clone();
-        let loading = std::time::Instant::now();
-        match tokio::task::spawn_blocking(move || source.load()).await {
-            Ok(Ok(classifier)) => {
-                super::metrics::record_model_loaded(
-                    classifier.model().version(),
-                    loading.elapsed(),
-                );
-                tracing::info!(
-                    version = classifier.model().version(),
-                    source = %config.model,
-                    "model loaded"
-                );
-                loader_slot.set(classifier);
+        match reloader.reload(None).await {
+            Ok(_) => {
                 loader_health
                     .set_service_status("", ServingStatus::Serving)
                     .await;
@@ -75,12 +79,21 @@ pub async fn serve(
                     .set_service_status(SERVICE_NAME, ServingStatus::Serving)
                     .await;
             }
-            Ok(Err(e)) => drop(load_failed_tx.send(e.into())),
             Err(e) => drop(load_failed_tx.send(e.into())),
         }
     });
 
-    let classifier = PolicyClassifierServer::new(ClassifierService::new(slot));
+    let max_message_bytes = hardening.limits.max_message_bytes;
+    let classifier = PolicyClassifierServer::new(
+        ClassifierService::new(slot).with_guard(RequestGuard::new(hardening.limits.clone())),
+    )
+    .max_decoding_message_size(max_message_bytes);
+    let (shutdown, drain_deadline) = shutdown::drain(
+        shutdown,
+        health.clone(),
+        &["", SERVICE_NAME],
+        hardening.shutdown_grace,
+    );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let load_failed = async move {
         match load_failed_rx.await {
@@ -88,15 +101,19 @@ pub async fn serve(
             Err(_) => std::future::pending().await,
         }
     };
-    let server = Server::builder()
+    let server = hardening
+        .server_builder()?
         .layer(super::observe::ObserveLayer)
+        .layer(wire_status::layer(max_message_bytes))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(classifier)
+        .add_optional_service(admin)
         .serve_with_incoming_shutdown(incoming, shutdown);
     tokio::select! {
         result = server => result.map_err(Into::into),
         error = load_failed => error,
+        () = drain_deadline => Ok(()),
     }
 }

@@ -30,11 +30,26 @@ impl TestServer {
 
     /// Starts a server without waiting for its model.
     pub async fn start_unready(model: ModelSource) -> Self {
+        Self::start_unready_with(ServeConfig {
+            model,
+            hardening: Default::default(),
+        })
+        .await
+    }
+
+    /// Starts a server with `config` and waits until health says SERVING.
+    pub async fn start_with(config: ServeConfig) -> Self {
+        let server = Self::start_unready_with(config).await;
+        server.wait_until_serving().await;
+        server
+    }
+
+    pub async fn start_unready_with(config: ServeConfig) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            serve(listener, ServeConfig { model }, async {
+            serve(listener, config, async {
                 let _ = rx.await;
             })
             .await
@@ -74,8 +89,10 @@ impl TestServer {
         response.into_inner().status()
     }
 
+    /// Generous: loading the model takes seconds in a debug build on a busy
+    /// machine with many test servers starting at once.
     pub async fn wait_until_serving(&self) {
-        for _ in 0..200 {
+        for _ in 0..2400 {
             if self.health("").await == ServingStatus::Serving {
                 return;
             }

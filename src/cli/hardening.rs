@@ -1,0 +1,85 @@
+//! `serve` flags for limits, TLS, shutdown and logging (see
+//! `docs/robustness.md`). The admin token comes only from the environment, so
+//! that it never shows in `ps` or shell history.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::service::admin::AdminToken;
+use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX};
+use crate::service::tls::TlsFiles;
+use crate::service::Hardening;
+
+#[derive(Args, Debug)]
+pub struct HardeningArgs {
+    /// Largest request message accepted, in bytes (RESOURCE_EXHAUSTED above).
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes)]
+    max_message_bytes: usize,
+    /// Longest article title or body, in characters (INVALID_ARGUMENT above).
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_ARTICLE_CHARS", default_value_t = Limits::default().max_article_chars)]
+    max_article_chars: usize,
+    /// Most articles in one ClassifyBatch call (INVALID_ARGUMENT above).
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_BATCH_ARTICLES", default_value_t = Limits::default().max_batch_articles)]
+    max_batch_articles: usize,
+    /// HTTP/2 concurrent streams (calls) per connection.
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_CONCURRENT_STREAMS", default_value_t = Limits::default().max_concurrent_streams)]
+    max_concurrent_streams: u32,
+    /// Classification jobs admitted at once; more are shed with
+    /// RESOURCE_EXHAUSTED. Default: 32 per CPU core.
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_IN_FLIGHT")]
+    max_in_flight: Option<usize>,
+    /// How long a job may wait for a free --max-in-flight slot before it is
+    /// shed.
+    #[arg(long, env = "POLICY_CLASSIFIER_ADMISSION_WAIT", default_value = "50ms", value_parser = humantime::parse_duration)]
+    admission_wait: Duration,
+    /// Deadline for calls that set none (a shorter grpc-timeout wins).
+    #[arg(long, env = "POLICY_CLASSIFIER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    request_timeout: Duration,
+    /// After SIGTERM/SIGINT, how long in-flight calls may still run.
+    #[arg(long, env = "POLICY_CLASSIFIER_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_grace: Duration,
+    /// Characters of an article's title and body that debug logs may show.
+    #[arg(long, env = "POLICY_CLASSIFIER_LOG_TEXT_PREFIX", default_value_t = DEFAULT_LOG_TEXT_PREFIX)]
+    log_text_prefix: usize,
+    /// Serve TLS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "POLICY_CLASSIFIER_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "POLICY_CLASSIFIER_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this PEM CA (mutual TLS).
+    #[arg(long, env = "POLICY_CLASSIFIER_TLS_CLIENT_CA", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+}
+
+impl HardeningArgs {
+    pub fn into_hardening(self) -> Hardening {
+        let defaults = Limits::default();
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert,
+                key,
+                client_ca: self.tls_client_ca,
+            }),
+            _ => None,
+        };
+        Hardening {
+            limits: Limits {
+                max_message_bytes: self.max_message_bytes,
+                max_article_chars: self.max_article_chars,
+                max_batch_articles: self.max_batch_articles,
+                max_concurrent_streams: self.max_concurrent_streams,
+                max_in_flight: self.max_in_flight.unwrap_or(defaults.max_in_flight),
+                admission_wait: self.admission_wait,
+                request_timeout: self.request_timeout,
+                log_text_prefix: self.log_text_prefix,
+            },
+            tls,
+            admin_token: AdminToken::from_env(),
+            shutdown_grace: self.shutdown_grace,
+            reload_on_sighup: true,
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `PolicyClassifierAdmin`: operator calls (model reload), behind a bearer
+//! token. Without a configured token the service is not served at all.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tonic::service::interceptor::InterceptedService;
+use tonic::{Request, Response, Status};
+
+use super::reload::Reloader;
+use crate::proto::policy_classifier_admin_server::{
+    PolicyClassifierAdmin, PolicyClassifierAdminServer,
+};
+use crate::proto::{ReloadModelRequest, ReloadModelResponse};
+
+/// The environment variable holding the admin token.
+pub const ADMIN_TOKEN_ENV: &str = "POLICY_CLASSIFIER_ADMIN_TOKEN";
+
+/// The fully-qualified name of the admin service.
+pub const ADMIN_SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifierAdmin";
+
+/// The secret callers must present. Only its SHA-256 digest is kept, so that
+/// comparing digests in constant time also hides the token's length.
+#[derive(Clone)]
+pub struct AdminToken {
+    digest: [u8; 32],
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+impl AdminToken {
+    /// `None` for an empty or blank token: that would admit anyone.
+    pub fn new(token: &str) -> Option<Self> {
+        let token = token.trim();
+        (!token.is_empty()).then(|| Self {
+            digest: Sha256::digest(token.as_bytes()).into(),
+        })
+    }
+
+    /// The token from [`ADMIN_TOKEN_ENV`], if set and not blank.
+    pub fn from_env() -> Option<Self> {
+        std::env::var(ADMIN_TOKEN_ENV)
+            .ok()
+            .as_deref()
+            .and_then(Self::new)
+    }
+
+    fn admits(&self, presented: &str) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.digest.ct_eq(&presented).into()
+    }
+
+    /// Checks `authorization: Bearer <token>`.
+    #[allow(clippy::result_large_err)] // tonic's interceptor signature
+    pub fn check<T>(&self, request: Request<T>) -> Result<Request<T>, Status> {
+        let header = request.metadata().get("authorization").ok_or_else(|| {
+            Status::unauthenticated("admin calls need `authorization: Bearer <token>`")
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
+        if self.admits(token.trim()) {
+            Ok(request)
+        } else {
+            Err(Status::permission_denied("admin token is not valid"))
+        }
+    }
+}
+
+pub struct AdminService {
+    reloader: Arc<Reloader>,
+}
+
+impl AdminService {
+    pub fn new(reloader: Arc<Reloader>) -> Self {
+        Self { reloader }
+    }
+
+    /// The admin service behind `token`.
+    pub fn into_server(
+        self,
+        token: AdminToken,
+    ) -> InterceptedService<
+        PolicyClassifierAdminServer<Self>,
+        impl tonic::service::Interceptor + Clone,
+    > {
+        PolicyClassifierAdminServer::with_interceptor(self, move |request| token.check(request))
+    }
+}
+
+#[tonic::async_trait]
+impl PolicyClassifierAdmin for AdminService {
+    async fn reload_model(
+        &self,
+        request: Request<ReloadModelRequest>,
+    ) -> Result<Response<ReloadModelResponse>, Status> {
+        let path = request.into_inner().path;
+        let path = (!path.trim().is_empty()).then(|| PathBuf::from(path));
+        let reloaded = self.reloader.reload(path).await?;
+        Ok(Response::new(ReloadModelResponse {
+            previous_version: reloaded.previous_version.unwrap_or_default(),
+            version: reloaded.version,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_auth(value: &str) -> Request<()> {
+        let mut request = Request::new(());
+        request
+            .metadata_mut()
+            .insert("authorization", value.parse().unwrap());
+        request
+    }
+
+    #[test]
+    fn right_token_passes_wrong_or_missing_is_refused() {
+        let token = AdminToken::new("s3cret-token").unwrap();
+        assert!(token.check(with_auth("Bearer s3cret-token")).is_ok());
+        let wrong = token.check(with_auth("Bearer s3cret-tokeN")).unwrap_err();
+        assert_eq!(wrong.code(), tonic::Code::PermissionDenied);
+        let prefix = token.check(with_auth("Bearer s3cret")).unwrap_err();
+        assert_eq!(prefix.code(), tonic::Code::PermissionDenied);
+        let not_bearer = token.check(with_auth("s3cret-token")).unwrap_err();
+        assert_eq!(not_bearer.code(), tonic::Code::Unauthenticated);
+        let missing = token.check(Request::new(())).unwrap_err();
+        assert_eq!(missing.code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn blank_token_configures_nothing() {
+        assert!(AdminToken::new("").is_none());
+        assert!(AdminToken::new("  \t").is_none());
+        assert!(!format!("{:?}", AdminToken::new("abc").unwrap()).contains("abc"));
+    }
+}

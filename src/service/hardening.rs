@@ -1,0 +1,52 @@
+//! Everything `serve` adds to survive hostile input, overload and faults,
+//! gathered in one configuration so the server assembly stays readable.
+//! See `docs/robustness.md`.
+
+use std::time::Duration;
+
+use tonic::transport::Server;
+
+use super::admin::AdminToken;
+use super::limits::Limits;
+use super::tls::TlsFiles;
+
+#[derive(Debug, Clone)]
+pub struct Hardening {
+    pub limits: Limits,
+    /// Serve TLS instead of plaintext.
+    pub tls: Option<TlsFiles>,
+    /// Serve `PolicyClassifierAdmin` behind this token; off when `None`.
+    pub admin_token: Option<AdminToken>,
+    /// How long in-flight calls may run on after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Reload the model on SIGHUP (the CLI turns this on; tests need not).
+    pub reload_on_sighup: bool,
+}
+
+impl Default for Hardening {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            tls: None,
+            admin_token: None,
+            shutdown_grace: Duration::from_secs(10),
+            reload_on_sighup: false,
+        }
+    }
+}
+
+impl Hardening {
+    /// A server builder with the transport-level limits and TLS applied.
+    pub fn server_builder(&self) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+        let builder = Server::builder()
+            .timeout(self.limits.request_timeout)
+            .max_concurrent_streams(self.limits.max_concurrent_streams)
+            // Bounds the resets a client can make us do per connection, so a
+            // rapid-reset flood cannot keep us busy for free.
+            .http2_max_pending_accept_reset_streams(Some(64));
+        Ok(match &self.tls {
+            Some(files) => builder.tls_config(files.server_config()?)?,
+            None => builder,
+        })
+    }
+}

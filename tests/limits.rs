@@ -1,0 +1,260 @@
+//! Input limits, awkward-but-valid text, load shedding and deadlines, on the
+//! real server.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{article, sample_articles, TestServer};
+use policy_classifier::classifier::ModelSource;
+use policy_classifier::proto::{Article, ClassifyBatchRequest, ClassifyRequest, SegmentRequest};
+use policy_classifier::service::limits::Limits;
+use policy_classifier::service::{Hardening, ServeConfig};
+use tonic::Code;
+
+fn request(a: Article) -> ClassifyRequest {
+    ClassifyRequest {
+        article: Some(a),
+        explain: false,
+        min_confidence: None,
+    }
+}
+
+fn batch(articles: Vec<Article>) -> ClassifyBatchRequest {
+    ClassifyBatchRequest {
+        articles,
+        explain: false,
+        min_confidence: None,
+    }
+}
+
+async fn server_with(limits: Limits) -> TestServer {
+    TestServer::start_with(ServeConfig {
+        model: ModelSource::Shipped,
+        hardening: Hardening {
+            limits,
+            ..Hardening::default()
+        },
+    })
+    .await
+}
+
+#[tokio::test]
+async fn awkward_but_valid_text_gets_an_answer() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let cases = [
+        (
+            "traditional",
+            "港口擴建工程開工",
+            "政府批准興建新的貨櫃碼頭和鐵路連接線，預計三年後完工。",
+        ),
+        (
+            "mixed",
+            "AI芯片 export 管制",
+            "The ministry 宣布 new rules on 芯片出口 and 关税 for semiconductor trade.",
+        ),
+        (
+            "emoji",
+            "🚄高铁开通🎉",
+            "新线路今天开通运营 👍👍 沿线城市 🏙️ 交通更方便。",
+        ),
+        (
+            "control",
+            "工厂\u{0}招工\u{7}",
+            "企业\u{1b}[31m 扩大\u{8}招聘\r\n\t农民工\u{7f}返岗。",
+        ),
+    ];
+    for (id, title, body) in cases {
+        let response = client
+            .classify(request(article(id, title, body)))
+            .await
+            .unwrap_or_else(|s| panic!("{id}: {s:?}"))
+            .into_inner();
+        assert_eq!(response.id, id);
+        assert!(!response.label.is_empty());
+    }
+    // 100 KB of one character, as body: a valid (if uninformative) answer.
+    for ch in ['港', 'a', '!', '\u{200b}'] {
+        let body: String = std::iter::repeat_n(ch, 100 * 1024 / ch.len_utf8()).collect();
+        let result = client
+            .classify(request(article("repeat", "工程开工", &body)))
+            .await;
+        assert!(result.is_ok(), "{ch:?}: {result:?}");
+    }
+}
+
+#[tokio::test]
+async fn no_words_is_invalid_argument() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    for (title, body) in [
+        ("", ""),
+        ("   ", "\n\t "),
+        ("。！？", "……——，、"),
+        ("!!!", "..."),
+    ] {
+        let status = client
+            .classify(request(article("x", title, body)))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{title:?} {body:?}");
+    }
+}
+
+#[tokio::test]
+async fn past_a_limit_the_error_names_it() {
+    let server = server_with(Limits {
+        max_article_chars: 50,
+        max_batch_articles: 3,
+        max_message_bytes: 4096,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+
+    let long: String = "工".repeat(51);
+    let status = client
+        .classify(request(article("long", "标题", &long)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("--max-article-chars"),
+        "{status:?}"
+    );
+
+    let status = client
+        .segment(SegmentRequest { text: long.clone() })
+        .await
+        .unwrap_err();
+    assert!(
+        status.message().contains("--max-article-chars"),
+        "{status:?}"
+    );
+
+    let four: Vec<Article> = sample_articles()
+        .into_iter()
+        .take(4)
+        .map(|(a, _)| a)
+        .collect();
+    let status = client
+        .classify_batch(batch(four.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("--max-batch-articles"),
+        "{status:?}"
+    );
+    assert!(client
+        .classify_batch(batch(four[..3].to_vec()))
+        .await
+        .is_ok());
+
+    let huge = "字".repeat(2000); // 6000 bytes > 4096
+    let status = client
+        .classify(request(article("big", "", &huge)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("--max-message-bytes"),
+        "{status:?}"
+    );
+
+    // The server is still fine.
+    let (a, expected) = sample_articles().remove(0);
+    assert_eq!(
+        client
+            .classify(request(a))
+            .await
+            .unwrap()
+            .into_inner()
+            .label,
+        expected
+    );
+}
+
+/// Articles big enough that a batch of them keeps a core busy for a while.
+fn heavy_batch(articles: usize) -> ClassifyBatchRequest {
+    let body = sample_articles()
+        .into_iter()
+        .map(|(a, _)| a.body)
+        .collect::<Vec<_>>()
+        .concat()
+        .repeat(40);
+    batch(
+        (0..articles)
+            .map(|i| article(&i.to_string(), "工程", &body))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn full_server_sheds_load_and_still_answers_health_and_model_info() {
+    let server = server_with(Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        let mut client = server.client().await;
+        calls.push(tokio::spawn(async move {
+            client.classify_batch(heavy_batch(64)).await.map(|_| ())
+        }));
+    }
+    let mut info = server.client().await;
+    let model = info
+        .get_model_info(policy_classifier::proto::GetModelInfoRequest {})
+        .await;
+    assert!(model.is_ok(), "GetModelInfo under load: {model:?}");
+    assert_eq!(
+        server.health("").await,
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+    let mut shed = 0;
+    let mut served = 0;
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(()) => served += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(status.message().contains("--max-in-flight"));
+                shed += 1;
+            }
+        }
+    }
+    assert!(served >= 1, "nothing was served");
+    assert!(shed >= 1, "nothing was shed with max_in_flight = 1");
+}
+
+#[tokio::test]
+async fn a_short_deadline_ends_the_call_and_frees_the_server() {
+    let server = server_with(Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // ~3 MB: under the message limit, seconds of work in a debug build.
+    let mut slow = tonic::Request::new(heavy_batch(100));
+    slow.set_timeout(Duration::from_millis(300));
+    let status = client.classify_batch(slow).await.unwrap_err();
+    // The server ends the call (tonic's wording for an expired deadline).
+    assert_eq!(status.code(), Code::Cancelled, "{status:?}");
+    assert!(status.message().contains("Timeout expired"), "{status:?}");
+    // The cancelled batch stops at its next article, so the only slot frees
+    // up quickly; retry until it has (bounded).
+    let (a, _) = sample_articles().remove(0);
+    let mut last = None;
+    for _ in 0..100 {
+        match client.classify(request(a.clone())).await {
+            Ok(_) => return,
+            Err(status) => last = Some(status),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server never freed its slot: {last:?}");
+}
