@@ -1,5 +1,5 @@
 //! `PolicyClassifier` handlers. Each has one rhythm: validate, convert, call
-//! the core on the blocking pool (via [`ClassifierService::run`]), map.
+//! the core on the worker pool (via [`ClassifierService::run`]), map.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
+use super::pool::WorkPool;
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
 use crate::classifier::{Classifier, ClassifyOptions};
@@ -25,22 +26,28 @@ const STREAM_BUFFER: usize = 32;
 #[derive(Clone)]
 pub struct ClassifierService {
     slot: Arc<ModelSlot>,
+    pool: Arc<WorkPool>,
 }
 
 impl ClassifierService {
     pub fn new(slot: Arc<ModelSlot>) -> Self {
-        Self { slot }
+        Self {
+            slot,
+            pool: Arc::new(WorkPool::sized_to_cores()),
+        }
     }
 
-    /// Runs CPU-bound core work on the blocking pool against a snapshot of
-    /// the current model, keeping the async reactor free for I/O.
+    /// Runs CPU-bound core work on the worker pool (one thread per core)
+    /// against a snapshot of the current model, keeping the async reactor
+    /// free for I/O.
     async fn run<T, F>(&self, work: F) -> Result<T, Status>
     where
         T: Send + 'static,
         F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
-        tokio::task::spawn_blocking(move || work(&classifier))
+        self.pool
+            .run(move || work(&classifier))
             .await
             .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
     }

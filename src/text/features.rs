@@ -1,6 +1,8 @@
 //! Weighted term counts: the model's view of an article.
 
-use std::collections::HashMap;
+// foldhash: a fraction of SipHash's cost per short key, still seeded per
+// process, so crafted text cannot aim for collisions.
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
