@@ -23,6 +23,10 @@ use crate::proto::{
 /// Responses a stream may run ahead of a slow reader before it waits.
 const STREAM_BUFFER: usize = 32;
 
+/// Requests of one stream classified at the same time, so that a single
+/// stream keeps every worker busy; answers still leave in request order.
+const STREAM_IN_FLIGHT: usize = 8;
+
 #[derive(Clone)]
 pub struct ClassifierService {
     slot: Arc<ModelSlot>,
@@ -114,22 +118,24 @@ impl PolicyClassifier for ClassifierService {
         &self,
         request: Request<Streaming<ClassifyRequest>>,
     ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
-        let mut inbound = request.into_inner();
+        let inbound = request.into_inner();
         let service = self.clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
             let mut index = 0;
-            while let Some(message) = inbound.next().await {
-                let result = match message {
-                    Ok(request) => service.answer(request, index).await,
-                    Err(status) => Err(status),
-                };
+            let answers = inbound.map(move |message| {
+                let (service, at) = (service.clone(), index);
+                index += 1;
+                async move { service.answer(message?, at).await }
+            });
+            let mut answers =
+                std::pin::pin!(futures_util::StreamExt::buffered(answers, STREAM_IN_FLIGHT));
+            while let Some(result) = answers.next().await {
                 let failed = result.is_err();
                 // A send error means the client went away: stop working.
                 if sender.send(result).await.is_err() || failed {
                     break;
                 }
-                index += 1;
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
