@@ -69,7 +69,8 @@ if [[ -f "$CORPUS" ]]; then
 fi
 
 # h2load at $STREAMS concurrent streams against one unary method; extra
-# arguments (e.g. --rps) are passed on. Records <name>_rps, _p50_ms, _p99_ms.
+# arguments (e.g. --rps) are passed on. Records <name>_rps, _p50_ms, _p99_ms
+# (percentiles from h2load's per-request log).
 unary_load() {
   local name=$1 port=$2; shift 2
   local log="$OUT/$name.h2load.log"
@@ -79,10 +80,8 @@ unary_load() {
     "http://127.0.0.1:$port/policy.classifier.v1.PolicyClassifier/Classify" >"$OUT/$name.h2load.out" 2>&1 || true
   local failed
   failed=$(awk '/^requests:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^failed/) print $i }' "$OUT/$name.h2load.out")
-  local count rps
-  count=$(awk '$2 == 200' "$log" | wc -l)
-  rps=$(awk -v n="$count" -v s="$LOAD_SECONDS" 'BEGIN { printf "%.1f", n / s }')
-  record "${name}_rps" "$rps"
+  # h2load's own rate covers the measured period only (not the warm-up).
+  record "${name}_rps" "$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$OUT/$name.h2load.out")"
   [[ "${failed:-0}" == 0 ]] || record "${name}_failed" "$failed"
   sort -n -k3 "$log" | awk -v name="$name" '$2 == 200 { v[n++] = $3 }
     END { if (n) { printf "%s_p50_ms %.2f\n%s_p99_ms %.2f\n", name, v[int(n * 0.50)] / 1000, name, v[int(n * 0.99)] / 1000 } }' \

@@ -60,7 +60,9 @@ def main(path):
                  "rss_after_soak_mb", "peak_rss_mb", "train_seconds", "check_label"]:
         if name in r:
             value = r[name]
-            print(f"| {name} | {value:g} |" if isinstance(value, float) else f"| {name} | {value} |")
+            if isinstance(value, float):
+                value = f"{value:.0f}" if value.is_integer() else f"{value:g}"
+            print(f"| {name} | {value} |")
     failed = [k for k in r if k.endswith("_failed")]
     for k in failed:
         print(f"| {k} | {r[k]:g} |")
