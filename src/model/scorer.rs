@@ -2,7 +2,7 @@
 //! weights, so scoring one article costs O(terms in the article × labels),
 //! whatever the vocabulary size.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,7 @@ pub(crate) struct ModelParts {
 #[derive(Debug, Clone)]
 pub struct Model {
     parts: ModelParts,
+    /// foldhash: looked up once per distinct term of every article.
     term_index: HashMap<String, u32>,
     /// `weights[term * labels + label]`: one term's weights are adjacent, so
     /// a sparse dot product reads one short run per term.

@@ -1,5 +1,5 @@
 //! `PolicyClassifier` handlers. Each has one rhythm: validate, convert, call
-//! the core on the blocking pool (via [`ClassifierService::run`]), map.
+//! the core on the worker pool (via [`ClassifierService::run`]), map.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::cancel::CancelOnDrop;
 use super::convert;
 use super::limits::RequestGuard;
+use super::pool::WorkPool;
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
 use crate::classifier::{Classifier, ClassifyOptions};
@@ -25,10 +26,15 @@ use crate::proto::{ClassifyPageRequest, ClassifyPageResponse};
 /// Responses a stream may run ahead of a slow reader before it waits.
 const STREAM_BUFFER: usize = 32;
 
+/// Requests of one stream classified at the same time, so that a single
+/// stream keeps every worker busy; answers still leave in request order.
+const STREAM_IN_FLIGHT: usize = 8;
+
 #[derive(Clone)]
 pub struct ClassifierService {
     slot: Arc<ModelSlot>,
     guard: RequestGuard,
+    pool: Arc<WorkPool>,
 }
 
 impl ClassifierService {
@@ -36,6 +42,7 @@ impl ClassifierService {
         Self {
             slot,
             guard: RequestGuard::default(),
+            pool: Arc::new(WorkPool::sized_to_cores()),
         }
     }
 
@@ -44,8 +51,9 @@ impl ClassifierService {
         Self { guard, ..self }
     }
 
-    /// Runs CPU-bound core work on the blocking pool against a snapshot of
-    /// the current model, keeping the async reactor free for I/O.
+    /// Runs CPU-bound core work on the worker pool (one thread per core)
+    /// against a snapshot of the current model, keeping the async reactor
+    /// free for I/O.
     async fn run<T, F>(&self, work: F) -> Result<T, Status>
     where
         T: Send + 'static,
@@ -53,12 +61,13 @@ impl ClassifierService {
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
         let permit = self.guard.admit().await?;
-        tokio::task::spawn_blocking(move || {
-            let _held_until_done = permit;
-            work(&classifier)
-        })
-        .await
-        .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
+        self.pool
+            .run(move || {
+                let _held_until_done = permit;
+                work(&classifier)
+            })
+            .await
+            .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
     }
 }
 
@@ -130,22 +139,29 @@ impl PolicyClassifier for ClassifierService {
         &self,
         request: Request<Streaming<ClassifyRequest>>,
     ) -> Result<Response<Self::ClassifyStreamStream>, Status> {
-        let mut inbound = request.into_inner();
+        let inbound = request.into_inner();
         let service = self.clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
             let mut index = 0;
-            while let Some(message) = inbound.next().await {
-                let result = match message {
-                    Ok(request) => service.answer(request, index).await,
-                    Err(status) => Err(service.guard.wire_status(status)),
-                };
+            let answers = inbound.map(move |message| {
+                let (service, at) = (service.clone(), index);
+                index += 1;
+                async move {
+                    match message {
+                        Ok(request) => service.answer(request, at).await,
+                        Err(status) => Err(service.guard.wire_status(status)),
+                    }
+                }
+            });
+            let mut answers =
+                std::pin::pin!(futures_util::StreamExt::buffered(answers, STREAM_IN_FLIGHT));
+            while let Some(result) = answers.next().await {
                 let failed = result.is_err();
                 // A send error means the client went away: stop working.
                 if sender.send(result).await.is_err() || failed {
                     break;
                 }
-                index += 1;
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))

@@ -1,6 +1,8 @@
 //! Weighted term counts: the model's view of an article.
 
-use std::collections::HashMap;
+// foldhash: a fraction of SipHash's cost per short key, still seeded per
+// process, so crafted text cannot aim for collisions.
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +50,13 @@ pub(super) struct FeatureBuilder {
 }
 
 impl FeatureBuilder {
+    /// Room for `terms` distinct terms before the map has to grow.
+    pub(super) fn with_capacity(terms: usize) -> Self {
+        Self {
+            counts: HashMap::with_capacity_and_hasher(terms, Default::default()),
+        }
+    }
+
     pub(super) fn add_tokens(&mut self, tokens: &[&str], weight: f64, config: &TextConfig) {
         for token in tokens {
             self.add(token, weight);

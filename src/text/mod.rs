@@ -58,12 +58,13 @@ impl TextPipeline {
     /// The features of one article; the single entry point for training and
     /// serving alike.
     pub fn features(&self, article: ArticleText<'_>) -> Features {
-        let mut features = features::FeatureBuilder::default();
         let title = normalise(article.title);
         let body = normalise(article.body);
         let hmm = self.config.hmm;
         let title_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &title, hmm).collect();
         let body_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &body, hmm).collect();
+        let mut features =
+            features::FeatureBuilder::with_capacity(title_tokens.len() + body_tokens.len());
         features.add_tokens(&title_tokens, self.config.title_weight, &self.config);
         features.add_tokens(&body_tokens, 1.0, &self.config);
         features.finish()

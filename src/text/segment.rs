@@ -23,6 +23,12 @@ pub(super) fn content_tokens<'t>(
 /// Numbers "as such" (`2022`, `3.5`, `12%`) say nothing about the subject;
 /// a number glued to a word by jieba (`5g`) does and is kept.
 pub fn is_content_token(word: &str) -> bool {
-    let has_letter_or_ideograph = word.chars().any(char::is_alphabetic);
+    let has_letter_or_ideograph = word.chars().any(is_letter);
     has_letter_or_ideograph && !is_stopword(word)
+}
+
+/// `char::is_alphabetic`, answering the common case (a CJK ideograph)
+/// before its table search.
+fn is_letter(ch: char) -> bool {
+    matches!(ch, '\u{4E00}'..='\u{9FFF}') || ch.is_alphabetic()
 }

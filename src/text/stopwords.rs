@@ -3,7 +3,7 @@
 //! on purpose, since naive Bayes already down-weights words common to all
 //! labels and an over-eager list removes signal (`不`, `新`).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::LazyLock;
 
 const STOPWORDS: &[&str] = &[

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# One-command load test (see BENCHMARKS.md): the floor (raw jieba-rs on all
+# cores) and the ceiling (a segment-only tonic server), our server's batch,
+# stream and unary throughput and latency, the Python peer under the same
+# load, RSS, time to SERVING and training time; then one table with ratios
+# against the targets. Loopback only; every step is bounded in time.
+#
+#   scripts/loadtest.sh                       # about 4 minutes
+#   LOAD_SECONDS=4 scripts/loadtest.sh        # quicker, noisier
+#   SOAK_REQUESTS=1000000 scripts/loadtest.sh # plus an RSS soak
+#
+# Needs: h2load (apt: nghttp2-client), python3 with venv; the Python peer's
+# packages (grpcio grpcio-tools jieba scikit-learn) are installed into
+# target/bench-venv on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CORPUS=${CORPUS:-/work/shared/corpus/labeled.jsonl}   # read at run time, never committed
+OUT=${OUT:-target/loadtest}
+LOAD_SECONDS=${LOAD_SECONDS:-8}
+SOAK_REQUESTS=${SOAK_REQUESTS:-0}
+ARTICLES=${ARTICLES:-400}
+PORT=${PORT:-50151}
+CEILING_PORT=$((PORT + 10))
+PEER_PORT=$((PORT + 20))
+PEER=${PEER:-1}                       # PEER=0 skips the Python peer
+VENV=${VENV:-target/bench-venv}
+STREAMS=64                            # h2load: 4 connections x 16 streams
+
+mkdir -p "$OUT"
+RESULTS="$OUT/results.txt"
+: >"$RESULTS"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*" >&2; }
+record() { echo "$1 $2" >>"$RESULTS"; echo "   $1 = $2" >&2; }
+# `result name value` lines from a tool become records.
+collect() { awk '$1 == "result" { print $2, $3 }' | while read -r k v; do record "$k" "$v"; done; }
+
+command -v h2load >/dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 1; }
+
+say "building (release)"
+cargo build --release --quiet --bin policy-classifier --example loadgen --example segment_only_server
+BIN=target/release/policy-classifier
+LOADGEN=target/release/examples/loadgen
+CEILING=target/release/examples/segment_only_server
+
+say "articles (corpus: $CORPUS)"
+$LOADGEN prepare --corpus "$CORPUS" --count "$ARTICLES" --out "$OUT" | collect
+UNARY=$(awk '$1 == "unary_article" { print $2 }' "$RESULTS")
+record cores "$(nproc)"
+
+say "floor: raw jieba-rs on all cores"
+$LOADGEN floor --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" | collect
+$LOADGEN floor --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" --only "$UNARY" \
+  | sed 's/raw_segment/raw_segment_unary/' | collect
+$LOADGEN floor --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" --classify | collect
+
+if [[ -f "$CORPUS" ]]; then
+  say "train on $CORPUS"
+  start=$(date +%s%N)
+  $BIN train --data "$CORPUS" --out "$OUT/trained.model" --force >/dev/null 2>&1
+  record train_seconds "$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+fi
+
+# h2load at $STREAMS concurrent streams against one unary method; extra
+# arguments (e.g. --rps) are passed on. Records <name>_rps, _p50_ms, _p99_ms
+# (percentiles from h2load's per-request log).
+unary_load() {
+  local name=$1 port=$2; shift 2
+  local log="$OUT/$name.h2load.log"
+  h2load -c 4 -m 16 -t 1 -D "$LOAD_SECONDS" --warm-up-time 1 "$@" \
+    -d "$OUT/unary.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+    --log-file "$log" \
+    "http://127.0.0.1:$port/policy.classifier.v1.PolicyClassifier/Classify" >"$OUT/$name.h2load.out" 2>&1 || true
+  local failed
+  failed=$(awk '/^requests:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^failed/) print $i }' "$OUT/$name.h2load.out")
+  # h2load's own rate covers the measured period only (not the warm-up).
+  record "${name}_rps" "$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$OUT/$name.h2load.out")"
+  [[ "${failed:-0}" == 0 ]] || record "${name}_failed" "$failed"
+  sort -n -k3 "$log" | awk -v name="$name" '$2 == 200 { v[n++] = $3 }
+    END { if (n) { printf "%s_p50_ms %.2f\n%s_p99_ms %.2f\n", name, v[int(n * 0.50)] / 1000, name, v[int(n * 0.99)] / 1000 } }' \
+    | while read -r k v; do record "$k" "$v"; done
+}
+
+rss_kb() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }
+
+say "our server"
+start=$(date +%s%N)
+$BIN serve --addr "127.0.0.1:$PORT" 2>"$OUT/server.log" &
+SERVER=$!; PIDS+=("$SERVER")
+$LOADGEN wait-serving --addr "127.0.0.1:$PORT" --started-ns "$start" | collect
+record idle_rss_mb "$(( $(rss_kb "$SERVER" VmRSS) / 1024 ))"
+$LOADGEN check --addr "127.0.0.1:$PORT" --frame "$OUT/unary.bin" | collect
+$LOADGEN batch --addr "127.0.0.1:$PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" | collect
+$LOADGEN stream --addr "127.0.0.1:$PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" | collect
+unary_load unary "$PORT"
+half=$(awk '$1 == "unary_rps" { printf "%d", $2 / 2 / 4 }' "$RESULTS")
+unary_load unary_half "$PORT" --rps "$half"
+record rss_after_load_mb "$(( $(rss_kb "$SERVER" VmRSS) / 1024 ))"
+if (( SOAK_REQUESTS > 0 )); then
+  say "soak: $SOAK_REQUESTS unary requests"
+  h2load -c 4 -m 16 -t 1 -n "$SOAK_REQUESTS" -d "$OUT/unary.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://127.0.0.1:$PORT/policy.classifier.v1.PolicyClassifier/Classify" >"$OUT/soak.h2load.out" 2>&1 || true
+  record soak_requests "$(awk '/^requests:/ { print $8 }' "$OUT/soak.h2load.out")"
+  record rss_after_soak_mb "$(( $(rss_kb "$SERVER" VmRSS) / 1024 ))"
+fi
+record peak_rss_mb "$(( $(rss_kb "$SERVER" VmHWM) / 1024 ))"
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+
+say "ceiling: segment-only tonic server"
+$CEILING "127.0.0.1:$CEILING_PORT" 2>/dev/null &
+CEIL=$!; PIDS+=("$CEIL")
+for _ in $(seq 100); do $LOADGEN check --addr "127.0.0.1:$CEILING_PORT" --frame "$OUT/unary.bin" >/dev/null 2>&1 && break; sleep 0.1; done
+unary_load ceiling "$CEILING_PORT"
+$LOADGEN batch --addr "127.0.0.1:$CEILING_PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" \
+  | sed 's/result batch/result ceiling_batch/' | collect
+kill "$CEIL"; wait "$CEIL" 2>/dev/null || true
+
+if [[ "$PEER" == 1 ]]; then
+  say "peer: Python grpcio + jieba + scikit-learn MultinomialNB"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet grpcio grpcio-tools jieba scikit-learn
+  fi
+  TRAIN="$CORPUS"; [[ -f "$TRAIN" ]] || TRAIN="$OUT/articles.jsonl"
+  "$VENV/bin/python" bench/peer_server.py --port "$PEER_PORT" --train "$TRAIN" \
+    --cache "$OUT/peer-model.pickle" 2>"$OUT/peer.log" &
+  PEER_PID=$!; PIDS+=("$PEER_PID")
+  for _ in $(seq 1200); do $LOADGEN check --addr "127.0.0.1:$PEER_PORT" --frame "$OUT/unary.bin" >/dev/null 2>&1 && break; sleep 0.1; done
+  unary_load peer_unary "$PEER_PORT"
+  $LOADGEN batch --addr "127.0.0.1:$PEER_PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" \
+    | sed 's/result batch/result peer_batch/' | collect
+  kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true
+fi
+
+say "summary"
+python3 scripts/loadtest_table.py "$RESULTS" | tee "$OUT/table.md"
