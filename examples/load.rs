@@ -206,6 +206,9 @@ async fn probe_until(channel: Channel, end: Instant) -> (Duration, u64) {
 
 const PROBE_EVERY: Duration = Duration::from_millis(250);
 
+/// Calls the soak keeps outstanding at most.
+const MAX_OUTSTANDING: usize = 20_000;
+
 /// Connections the soak spreads its calls over.
 const CONNECTIONS: usize = 8;
 
@@ -227,10 +230,18 @@ async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool
     let mut ticker = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut i = 0u64;
+    let mut skipped = 0u64;
     let mut last_report = Instant::now();
     let mut inflight = tokio::task::JoinSet::new();
     while Instant::now() < end {
         ticker.tick().await;
+        while inflight.try_join_next().is_some() {}
+        // Cap what we keep outstanding, so a server that falls behind shows
+        // up as skipped sends instead of this process running out of memory.
+        if inflight.len() >= MAX_OUTSTANDING {
+            skipped += 1;
+            continue;
+        }
         let channel = channels[(i % CONNECTIONS as u64) as usize].clone();
         let mut client = PolicyClassifierClient::new(channel);
         let counters = (sent.clone(), unexpected.clone(), shed.clone());
@@ -265,12 +276,15 @@ async fn soak(url: String, seconds: u64, rate: u64, probe_limit_ms: u64) -> bool
     let total = sent.load(Ordering::Relaxed);
     let unexpected = unexpected.load(Ordering::Relaxed);
     println!(
-        "soak_done seconds={seconds} rate={rate} sent={total} achieved_rps={:.0} unexpected={unexpected} shed={} worst_probe_ms={} probe_failures={probe_failures}",
+        "soak_done seconds={seconds} rate={rate} sent={total} achieved_rps={:.0} unexpected={unexpected} shed={} skipped={skipped} worst_probe_ms={} probe_failures={probe_failures}",
         total as f64 / started.elapsed().as_secs_f64(),
         shed.load(Ordering::Relaxed),
         worst_probe.as_millis()
     );
-    unexpected == 0 && probe_failures == 0 && worst_probe <= Duration::from_millis(probe_limit_ms)
+    unexpected == 0
+        && skipped == 0
+        && probe_failures == 0
+        && worst_probe <= Duration::from_millis(probe_limit_ms)
 }
 
 #[tokio::main]
