@@ -18,6 +18,19 @@ pub struct TextConfig {
     pub bigrams: bool,
     /// Extra words jieba must keep whole (policy terms such as `专精特新`).
     pub user_words: Vec<String>,
+    /// Drop news boilerplate (datelines, bylines, photo credits, editor
+    /// lines) before segmenting: it names the paper, not the subject.
+    #[serde(default)]
+    pub strip_boilerplate: bool,
+    /// How many times a token of the body's first sentence counts: the
+    /// label guide defines the label by "what the headline and first
+    /// paragraph are about", and news puts the subject first.
+    #[serde(default = "one")]
+    pub lead_weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for TextConfig {
@@ -27,6 +40,8 @@ impl Default for TextConfig {
             title_weight: 2.0,
             bigrams: false,
             user_words: Vec::new(),
+            strip_boilerplate: false,
+            lead_weight: 1.0,
         }
     }
 }
@@ -76,6 +91,16 @@ impl FeatureBuilder {
 }
 
 impl Features {
+    /// Features from `(term, count)` pairs in any order; a repeated term's
+    /// counts add up.
+    pub fn from_counts(counts: Vec<(String, f64)>) -> Self {
+        let mut builder = FeatureBuilder::default();
+        for (term, count) in counts {
+            builder.add(&term, count);
+        }
+        builder.finish()
+    }
+
     /// Terms with their counts, in term order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
         self.counts
