@@ -38,6 +38,9 @@ pub struct ConfigArgs {
     /// Also use adjacent-token bigrams as features.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     bigrams: bool,
+    /// Also use adjacent Han-character pairs as features.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    char_bigrams: bool,
     /// Drop datelines, bylines, photo credits and editor lines.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     strip_boilerplate: bool,
@@ -111,6 +114,7 @@ impl ConfigArgs {
                 title_weight: self.title_weight,
                 lead_weight: self.lead_weight,
                 bigrams: self.bigrams,
+                char_bigrams: self.char_bigrams,
                 strip_boilerplate: self.strip_boilerplate,
                 user_words,
                 ..TextConfig::default()

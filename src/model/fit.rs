@@ -155,6 +155,7 @@ impl ValidTrainParams {
         let mut model = self.fit_uncalibrated(features, labels, unlabeled)?;
         let held_out = self.held_out_scores(features, labels, unlabeled)?;
         let (temperature, bias) = match self.0.calibration {
+            _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
             Calibration::None => (1.0, vec![0.0; model.labels().len()]),
             Calibration::Temperature => {
                 (fit_temperature(&held_out), vec![0.0; model.labels().len()])
@@ -410,7 +411,7 @@ pub fn describe(params: &TrainParams) -> String {
         "multinomial"
     };
     format!(
-        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
+        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
         params.alpha,
         params.min_df,
         w.sublinear_tf,
@@ -425,6 +426,7 @@ pub fn describe(params: &TrainParams) -> String {
         t.title_weight,
         t.lead_weight,
         t.bigrams,
+        t.char_bigrams,
         t.strip_boilerplate,
         t.hmm,
         t.user_words.len()

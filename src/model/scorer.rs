@@ -230,7 +230,8 @@ impl Model {
     /// label `other`, strongest first, at most `limit` of them: each term's
     /// share of the gap between the two labels' log-odds, after the same
     /// weighting (TF, IDF, length) and temperature as scoring, so the weights
-    /// of all terms plus the prior sum to `ln(P(chosen) / P(other))`.
+    /// of all terms plus the prior and calibration-bias differences sum to
+    /// `ln(P(chosen) / P(other))`.
     pub fn evidence(
         &self,
         features: &Features,

@@ -346,3 +346,38 @@ mod artifact {
         assert!(evaluation.macro_f1 > 0.5);
     }
 }
+
+#[test]
+fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 0,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    assert_eq!(model.temperature(), 1.0);
+    assert_eq!(model.label_bias(), &[0.0; 6]);
+    let features = extract_features(&params.pipeline(), &documents);
+    assert_eq!(model.score(&features[0]).probabilities.len(), 6);
+}
+
+#[test]
+fn bias_calibration_fits_centred_biases() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 4,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    assert_eq!(model.label_bias().len(), 6);
+    assert!(model.label_bias().iter().sum::<f64>().abs() < 1e-9);
+    assert!(model.label_bias().iter().any(|&b| b != 0.0));
+}

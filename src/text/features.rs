@@ -27,6 +27,10 @@ pub struct TextConfig {
     /// paragraph are about", and news puts the subject first.
     #[serde(default = "one")]
     pub lead_weight: f64,
+    /// Also count adjacent Han-character pairs (`#港口` for 港口): robust to
+    /// segmentation mistakes and to words the dictionary lacks.
+    #[serde(default)]
+    pub char_bigrams: bool,
 }
 
 fn one() -> f64 {
@@ -42,6 +46,7 @@ impl Default for TextConfig {
             user_words: Vec::new(),
             strip_boilerplate: false,
             lead_weight: 1.0,
+            char_bigrams: false,
         }
     }
 }
@@ -71,6 +76,23 @@ impl FeatureBuilder {
             for pair in tokens.windows(2) {
                 self.add(&bigram(pair[0], pair[1]), weight);
             }
+        }
+    }
+
+    /// Adds every pair of adjacent Han characters of `text` as `#XY`.
+    pub(super) fn add_char_bigrams(&mut self, text: &str, weight: f64) {
+        let mut previous: Option<char> = None;
+        let mut name = String::with_capacity(7);
+        for ch in text.chars() {
+            let han = ('\u{4e00}'..='\u{9fff}').contains(&ch);
+            if let (true, Some(first)) = (han, previous) {
+                name.clear();
+                name.push('#');
+                name.push(first);
+                name.push(ch);
+                self.add(&name, weight);
+            }
+            previous = han.then_some(ch);
         }
     }
 

@@ -76,6 +76,9 @@ impl TextPipeline {
         for (part, weight) in weighted_parts {
             let tokens: Vec<&str> = segment::content_tokens(&self.jieba, part, hmm).collect();
             features.add_tokens(&tokens, weight, &self.config);
+            if self.config.char_bigrams {
+                features.add_char_bigrams(part, weight);
+            }
         }
         features.finish()
     }

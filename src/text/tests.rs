@@ -188,3 +188,19 @@ fn policy_terms_segment_as_one_token() {
     assert!(in_context.iter().any(|t| t == "农民工"), "{in_context:?}");
     assert!(in_context.iter().any(|t| t == "东数西算"), "{in_context:?}");
 }
+
+#[test]
+fn char_bigrams_pair_adjacent_han_characters_only() {
+    let p = TextPipeline::new(TextConfig {
+        char_bigrams: true,
+        title_weight: 1.0,
+        ..TextConfig::default()
+    });
+    let f = p.features(ArticleText {
+        title: "",
+        body: "港口a码头",
+    });
+    assert_eq!(f.get("#港口"), 1.0);
+    assert_eq!(f.get("#码头"), 1.0);
+    assert_eq!(f.get("#口码"), 0.0, "no pair across a non-Han character");
+}
