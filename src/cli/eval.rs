@@ -78,8 +78,15 @@ pub fn render(summary: &EvaluationSummary) -> String {
     let _ = writeln!(out, "{} documents ({})", summary.documents, summary.method);
     let _ = writeln!(
         out,
-        "pooled: accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n",
-        summary.accuracy, summary.macro_f1, summary.expected_calibration_error
+        "{}accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n",
+        if summary.spread.is_some() {
+            "all held-out predictions pooled: "
+        } else {
+            ""
+        },
+        summary.accuracy,
+        summary.macro_f1,
+        summary.expected_calibration_error
     );
     if let Some(spread) = &summary.spread {
         let ms = |m: MeanSd| format!("{:.4} ± {:.4}", m.mean, m.sd);
