@@ -39,7 +39,9 @@ async fn classify_labels_each_sample_article() {
         assert!((sum - 1.0).abs() < 1e-9, "{sum}");
         assert_eq!(response.confidence, response.scores[0].probability);
         assert!(response.evidence.is_empty(), "no evidence unless asked");
-        assert!(response.model_version.starts_with("1-"));
+        assert!(response
+            .model_version
+            .starts_with(&format!("{}-", policy_classifier::model::FORMAT_VERSION)));
     }
     server.stop().await.unwrap();
 }
@@ -244,7 +246,9 @@ async fn model_info_describes_the_shipped_model() {
     assert!(evaluation.macro_f1 > 0.5 && evaluation.macro_f1 <= 1.0);
     assert_eq!(evaluation.per_label.len(), DEFAULT_LABELS.len());
     assert!(info.trained_at.ends_with('Z'));
-    assert!(info.version.starts_with("1-"));
+    assert!(info
+        .version
+        .starts_with(&format!("{}-", policy_classifier::model::FORMAT_VERSION)));
 }
 
 #[tokio::test]

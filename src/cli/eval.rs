@@ -1,18 +1,21 @@
-//! `eval`: accuracy, per-label precision/recall/F1, macro-F1, confusion.
+//! `eval`: accuracy, per-label precision/recall/F1, macro-F1, ECE and
+//! confusion of a model on files, or of a training configuration by
+//! stratified K-fold cross-validation (`--cv K`).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::train::ConfigArgs;
 use super::{model_source, CliResult};
-use crate::model::evaluate::evaluate;
-use crate::model::metrics::EvaluationSummary;
+use crate::model::evaluate::{cross_validate_semi_supervised, evaluate};
+use crate::model::metrics::{EvaluationSummary, MeanSd};
 use crate::model::read_corpus;
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// Model file; the shipped model when omitted.
-    #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
+    /// Model file; the shipped model when omitted. Ignored with `--cv`.
+    #[arg(long, env = "POLICY_CLASSIFIER_MODEL", conflicts_with = "cv")]
     model: Option<PathBuf>,
     /// Labelled JSONL files to evaluate on.
     #[arg(long, required = true, num_args = 1..)]
@@ -20,23 +23,58 @@ pub struct EvalArgs {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
-    /// Also write a self-contained HTML report (figures, worst mistakes).
-    #[arg(long, value_name = "FILE.html")]
+    /// Cross-validate the training configuration given by the `train` flags
+    /// below with K stratified folds (fixed `--seed`) instead of evaluating a
+    /// model: every document is scored by a model that never saw it.
+    #[arg(long)]
+    cv: Option<usize>,
+    /// Also write a self-contained HTML report (figures, worst mistakes) of
+    /// the evaluated model.
+    #[arg(long, value_name = "FILE.html", conflicts_with = "cv")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 pub fn run(args: EvalArgs) -> CliResult {
-    let classifier = model_source(args.model).load()?;
-    let model = classifier.model();
-    let documents = read_corpus(&args.data, model.labels())?;
-    let summary = evaluate(model, &documents, "held-out files");
+    let summary = match args.cv {
+        Some(folds) => {
+            if folds < 2 {
+                return Err("--cv needs at least 2 folds".into());
+            }
+            let started = std::time::Instant::now();
+            let documents = read_corpus(&args.data, args.config.labels())?;
+            let params = args.config.params(super::train::training_time()?)?;
+            let unlabeled = args.config.unlabeled_features(&params)?;
+            let summary = cross_validate_semi_supervised(
+                &params,
+                &documents,
+                &unlabeled,
+                folds,
+                args.config.seed(),
+            )?;
+            eprintln!(
+                "cross-validated {} in {:.2?}",
+                crate::model::describe(params.params()),
+                started.elapsed()
+            );
+            summary
+        }
+        None => {
+            let classifier = model_source(args.model).load()?;
+            let model = classifier.model();
+            let documents = read_corpus(&args.data, model.labels())?;
+            let summary = evaluate(model, &documents, "held-out files");
+            if let Some(path) = &args.report {
+                crate::report::write_report(path, &classifier, &documents, &summary)?;
+            }
+            summary
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         print!("{}", render(&summary));
-    }
-    if let Some(path) = &args.report {
-        crate::report::write_report(path, &classifier, &documents, &summary)?;
     }
     Ok(())
 }
@@ -48,20 +86,55 @@ pub fn render(summary: &EvaluationSummary) -> String {
     let _ = writeln!(out, "{} documents ({})", summary.documents, summary.method);
     let _ = writeln!(
         out,
-        "accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n",
-        summary.accuracy, summary.macro_f1, summary.expected_calibration_error
+        "{}accuracy {:.4}   macro-F1 {:.4}   ECE {:.4}\n",
+        if summary.spread.is_some() {
+            "all held-out predictions pooled: "
+        } else {
+            ""
+        },
+        summary.accuracy,
+        summary.macro_f1,
+        summary.expected_calibration_error
     );
-    let _ = writeln!(
-        out,
-        "{:<16} {:>9} {:>9} {:>9} {:>8}",
-        "label", "precision", "recall", "f1", "support"
-    );
-    for m in &summary.per_label {
+    if let Some(spread) = &summary.spread {
+        let ms = |m: MeanSd| format!("{:.4} ± {:.4}", m.mean, m.sd);
         let _ = writeln!(
             out,
-            "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}",
-            m.label, m.precision, m.recall, m.f1, m.support
+            "over {} folds (mean ± sd): accuracy {}   macro-F1 {}   ECE {}\n",
+            spread.folds,
+            ms(spread.accuracy),
+            ms(spread.macro_f1),
+            ms(spread.expected_calibration_error)
         );
+        let _ = writeln!(
+            out,
+            "{:<16} {:>17} {:>17} {:>17} {:>8}",
+            "label", "precision", "recall", "f1", "support"
+        );
+        for (m, s) in summary.per_label.iter().zip(&spread.per_label) {
+            let _ = writeln!(
+                out,
+                "{:<16} {:>17} {:>17} {:>17} {:>8}",
+                m.label,
+                ms(s.precision),
+                ms(s.recall),
+                ms(s.f1),
+                m.support
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>9} {:>9} {:>9} {:>8}",
+            "label", "precision", "recall", "f1", "support"
+        );
+        for m in &summary.per_label {
+            let _ = writeln!(
+                out,
+                "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+                m.label, m.precision, m.recall, m.f1, m.support
+            );
+        }
     }
     let _ = writeln!(out, "\nconfusion (rows: true label, columns: predicted)");
     let _ = write!(out, "{:<16}", "");

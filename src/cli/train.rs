@@ -1,13 +1,179 @@
 //! `train`: fit a model on labelled JSONL and write it atomically.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{progress, train_summary, CliResult};
-use crate::model::evaluate::cross_validate;
-use crate::model::{extract_features, read_corpus, save, TrainParams};
-use crate::text::TextConfig;
+use crate::model::evaluate::cross_validate_semi_supervised;
+use crate::model::{
+    extract_features, read_corpus, read_unlabeled, save, Calibration, EmParams, TrainParams,
+    ValidTrainParams, Weighting,
+};
+use crate::text::{Features, TextConfig};
+
+/// The training configuration, shared by `train` and `eval --cv` so both
+/// evaluate exactly the same thing. Defaults are the shipped model's.
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// Comma-separated label names the data may use.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "POLICY_CLASSIFIER_LABELS",
+        default_value = "infrastructure,industry_policy,labor,trade,urban,other"
+    )]
+    labels: Vec<String>,
+    /// Additive smoothing of term counts.
+    #[arg(long, default_value_t = 0.01)]
+    alpha: f64,
+    /// Minimum number of documents a term must appear in.
+    #[arg(long, default_value_t = 2)]
+    min_df: usize,
+    /// Weight of title tokens relative to body tokens.
+    #[arg(long, default_value_t = TextConfig::default().title_weight)]
+    title_weight: f64,
+    /// Weight of the body's first sentence relative to the rest of the body.
+    #[arg(long, default_value_t = TextConfig::default().lead_weight)]
+    lead_weight: f64,
+    /// Also use adjacent-token bigrams as features.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    bigrams: bool,
+    /// Also use adjacent Han-character pairs as features.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    char_bigrams: bool,
+    /// Drop datelines, bylines, photo credits and editor lines.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    strip_boilerplate: bool,
+    /// User dictionary: one term a line that jieba must keep whole (shipped
+    /// inside the model).
+    #[arg(long)]
+    user_dict: Option<PathBuf>,
+    /// Sublinear term frequency, ln(1 + count).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    sublinear_tf: bool,
+    /// Inverse-document-frequency weighting.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    idf: bool,
+    /// L2-normalise each document's vector (length normalisation).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    l2: bool,
+    /// Complement naive Bayes instead of multinomial.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    complement: bool,
+    /// L1-normalise each label's weights.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    normalise_weights: bool,
+    /// Multiplier of the class log priors (1 empirical, 0 uniform).
+    #[arg(long, default_value_t = 1.0)]
+    prior_weight: f64,
+    /// What calibration fits on held-out folds of the training set.
+    #[arg(long, value_enum, default_value_t = Calibration::TemperatureAndBias)]
+    calibration: Calibration,
+    /// Folds inside the training set whose held-out scores fit the
+    /// calibration temperature (0 = no calibration).
+    #[arg(long, default_value_t = 5)]
+    calibration_folds: usize,
+    /// Unlabelled JSONL ({"title","text"|"body"} a line) for semi-supervised EM.
+    #[arg(long)]
+    unlabeled: Option<PathBuf>,
+    /// Use at most this many unlabelled documents (the first ones).
+    #[arg(long, default_value_t = 30_000)]
+    unlabeled_limit: usize,
+    /// EM rounds over the unlabelled documents.
+    #[arg(long, default_value_t = 3)]
+    em_iterations: usize,
+    /// Weight of an unlabelled document relative to a labelled one.
+    #[arg(long, default_value_t = EmParams::default().weight)]
+    em_weight: f64,
+    /// Seed of the cross-validation and calibration folds.
+    #[arg(long, default_value_t = 17)]
+    seed: u64,
+}
+
+impl ConfigArgs {
+    /// Checked training parameters, recording `trained_at`.
+    pub fn params(
+        &self,
+        trained_at: String,
+    ) -> Result<ValidTrainParams, Box<dyn std::error::Error>> {
+        let user_words = match &self.user_dict {
+            Some(path) => read_user_dictionary(path)?,
+            None => Vec::new(),
+        };
+        let em = EmParams {
+            iterations: if self.unlabeled.is_some() {
+                self.em_iterations
+            } else {
+                0
+            },
+            weight: self.em_weight,
+        };
+        Ok(TrainParams {
+            labels: self.labels.clone(),
+            text: TextConfig {
+                title_weight: self.title_weight,
+                lead_weight: self.lead_weight,
+                bigrams: self.bigrams,
+                char_bigrams: self.char_bigrams,
+                strip_boilerplate: self.strip_boilerplate,
+                user_words,
+                ..TextConfig::default()
+            },
+            alpha: self.alpha,
+            min_df: self.min_df,
+            weighting: Weighting {
+                sublinear_tf: self.sublinear_tf,
+                idf: self.idf,
+                l2_normalise: self.l2,
+            },
+            complement: self.complement,
+            normalise_weights: self.normalise_weights,
+            prior_weight: self.prior_weight,
+            calibration: self.calibration,
+            calibration_folds: self.calibration_folds,
+            seed: self.seed,
+            em,
+            trained_at,
+        }
+        .check()?)
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Features of the unlabelled documents, if any were given.
+    pub fn unlabeled_features(
+        &self,
+        params: &ValidTrainParams,
+    ) -> Result<Vec<Features>, Box<dyn std::error::Error>> {
+        let Some(path) = &self.unlabeled else {
+            return Ok(Vec::new());
+        };
+        let documents = read_unlabeled(path, self.unlabeled_limit)?;
+        Ok(extract_features(&params.pipeline(), &documents))
+    }
+}
+
+/// One term a line; blank lines and `#` comments skipped; sorted and
+/// deduplicated so the model file does not depend on the file's order.
+fn read_user_dictionary(path: &Path) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut words: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words.dedup();
+    Ok(words)
+}
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -20,33 +186,12 @@ pub struct TrainArgs {
     /// Replace `--out` if it exists.
     #[arg(long)]
     force: bool,
-    /// Comma-separated label names the data may use.
-    #[arg(
-        long,
-        env = "POLICY_CLASSIFIER_LABELS",
-        value_delimiter = ',',
-        default_value = "infrastructure,industry_policy,labor,trade,urban,other"
-    )]
-    labels: Vec<String>,
-    /// Additive smoothing of term counts.
-    #[arg(long, default_value_t = TrainParams::default().alpha)]
-    alpha: f64,
-    /// Minimum number of documents a term must appear in.
-    #[arg(long, default_value_t = TrainParams::default().min_df)]
-    min_df: usize,
-    /// Weight of title tokens relative to body tokens.
-    #[arg(long, default_value_t = TextConfig::default().title_weight)]
-    title_weight: f64,
-    /// Also use adjacent-token bigrams as features.
-    #[arg(long)]
-    bigrams: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Cross-validate with K stratified folds first and record the result in
     /// the model (shown by GetModelInfo). 0 skips it.
     #[arg(long, default_value_t = 0)]
     cv: usize,
-    /// Seed of the cross-validation folds.
-    #[arg(long, default_value_t = 17)]
-    seed: u64,
     /// Training time to record (RFC 3339). Defaults to $SOURCE_DATE_EPOCH if
     /// set, else now; fix it to rebuild a model byte for byte.
     #[arg(long)]
@@ -55,26 +200,25 @@ pub struct TrainArgs {
 
 pub fn run(args: TrainArgs) -> CliResult {
     let started = std::time::Instant::now();
-    let documents = read_corpus(&args.data, &args.labels)?;
-    let params = TrainParams {
-        labels: args.labels.clone(),
-        text: TextConfig {
-            title_weight: args.title_weight,
-            bigrams: args.bigrams,
-            ..TextConfig::default()
-        },
-        alpha: args.alpha,
-        min_df: args.min_df,
-        trained_at: args.trained_at.clone().map_or_else(training_time, Ok)?,
-    }
-    .check()?;
+    let documents = read_corpus(&args.data, args.config.labels())?;
+    let trained_at = args.trained_at.clone().map_or_else(training_time, Ok)?;
+    let params = args.config.params(trained_at)?;
+    let unlabeled = args.config.unlabeled_features(&params)?;
 
     let evaluation = match args.cv {
         0 => None,
         1 => return Err("--cv needs at least 2 folds".into()),
         k => Some(progress::spin(
             format!("cross-validating ({k} folds)"),
-            || cross_validate(&params, &documents, k, args.seed),
+            || {
+                cross_validate_semi_supervised(
+                    &params,
+                    &documents,
+                    &unlabeled,
+                    k,
+                    args.config.seed(),
+                )
+            },
         )?),
     };
     let pipeline = params.pipeline();
@@ -82,15 +226,11 @@ pub fn run(args: TrainArgs) -> CliResult {
         extract_features(&pipeline, part)
     });
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
-    let mut model = progress::spin("fitting", || params.fit_features(&features, &labels))?;
+    let mut model = progress::spin("fitting", || {
+        params.fit_semi_supervised(&features, &labels, &unlabeled)
+    })?;
     if let Some(evaluation) = evaluation {
-        eprintln!(
-            "cross-validation ({}): macro-F1 {:.4}, accuracy {:.4}, ECE {:.4}",
-            evaluation.method,
-            evaluation.macro_f1,
-            evaluation.accuracy,
-            evaluation.expected_calibration_error
-        );
+        eprint!("{}", super::eval::render(&evaluation));
         model.set_evaluation(evaluation);
     }
     let version = save(&mut model, &args.out, args.force)?;
@@ -99,11 +239,16 @@ pub fn run(args: TrainArgs) -> CliResult {
         "{}",
         train_summary::render(&model, &args.out, &version, started.elapsed())
     );
+    eprintln!(
+        "unlabelled documents used: {}; calibration temperature {:.4}",
+        unlabeled.len(),
+        model.temperature()
+    );
     Ok(())
 }
 
 /// `$SOURCE_DATE_EPOCH` (reproducible builds convention) or the current time.
-fn training_time() -> Result<String, Box<dyn std::error::Error>> {
+pub(super) fn training_time() -> Result<String, Box<dyn std::error::Error>> {
     let time = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(secs) => {
             let secs: u64 = secs

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::scorer::{Model, ModelParts};
 use crate::error::{Error, Result};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"PCMODEL\n";
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 

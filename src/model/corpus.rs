@@ -45,6 +45,37 @@ pub fn read_corpus(paths: &[impl AsRef<Path>], labels: &[String]) -> Result<Vec<
     Ok(documents)
 }
 
+/// Reads up to `limit` unlabelled articles (`{"title", "text" | "body"}` a
+/// line; any `label` is ignored), with their labels set to 0. A bad line
+/// stops reading with its line number.
+pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut documents = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        if documents.len() >= limit {
+            break;
+        }
+        let corpus_error = |reason: String| Error::Corpus {
+            path: path.to_owned(),
+            line: index + 1,
+            reason,
+        };
+        let line = line.map_err(|e| corpus_error(e.to_string()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line)
+            .map_err(|e| corpus_error(format!("not a JSON object: {e}")))?;
+        documents.push(LabeledDocument {
+            id: format!("{}:{}", path.display(), index + 1),
+            title: parsed.title,
+            text: parsed.text.or(parsed.body).unwrap_or_default(),
+            label: 0,
+        });
+    }
+    Ok(documents)
+}
+
 fn read_lines(
     reader: impl BufRead,
     path: &Path,

@@ -3,7 +3,7 @@
 
 use super::corpus::LabeledDocument;
 use super::fit::{extract_features, ValidTrainParams};
-use super::metrics::{summarise, EvaluationSummary, Outcome};
+use super::metrics::{summarise, EvaluationSummary, FoldSpread, Outcome};
 use super::scorer::Model;
 use super::split::stratified_folds;
 use crate::error::Result;
@@ -17,23 +17,43 @@ pub fn cross_validate(
     folds: usize,
     seed: u64,
 ) -> Result<EvaluationSummary> {
+    cross_validate_semi_supervised(params, documents, &[], folds, seed)
+}
+
+/// [`cross_validate`] where every fold's model also learns, by EM, from the
+/// features of `unlabeled` documents (never from the held-out fold's labels).
+/// The summary pools all held-out predictions; `spread` has each metric's
+/// mean and deviation over folds.
+pub fn cross_validate_semi_supervised(
+    params: &ValidTrainParams,
+    documents: &[LabeledDocument],
+    unlabeled: &[Features],
+    folds: usize,
+    seed: u64,
+) -> Result<EvaluationSummary> {
     let features = extract_features(&params.pipeline(), documents);
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let assignment = stratified_folds(&labels, folds, seed);
+    let label_names = &params.params().labels;
     let mut outcomes = Vec::with_capacity(documents.len());
+    let mut per_fold = Vec::with_capacity(folds);
     for fold in 0..folds {
         let (train, test): (Vec<usize>, Vec<usize>) =
             (0..documents.len()).partition(|&i| assignment[i] != fold);
         let train_features: Vec<Features> = train.iter().map(|&i| features[i].clone()).collect();
         let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-        let model = params.fit_features(&train_features, &train_labels)?;
-        outcomes.extend(
-            test.iter()
-                .map(|&i| outcome(&model, &features[i], labels[i])),
-        );
+        let model = params.fit_semi_supervised(&train_features, &train_labels, unlabeled)?;
+        let fold_outcomes: Vec<Outcome> = test
+            .iter()
+            .map(|&i| outcome(&model, &features[i], labels[i]))
+            .collect();
+        per_fold.push(summarise("fold", label_names, &fold_outcomes));
+        outcomes.extend(fold_outcomes);
     }
     let method = format!("{folds}-fold stratified cross-validation, seed {seed}");
-    Ok(summarise(&method, &params.params().labels, &outcomes))
+    let mut summary = summarise(&method, label_names, &outcomes);
+    summary.spread = Some(FoldSpread::of(&per_fold));
+    Ok(summary)
 }
 
 /// Scores a fitted model on labelled documents.

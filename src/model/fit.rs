@@ -4,11 +4,15 @@
 
 use std::collections::HashMap;
 
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 
+use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
 use super::corpus::LabeledDocument;
+use super::em::{expected_sums, EmParams};
 use super::linfa_bridge::feature_log_prob_from_class_sums;
 use super::scorer::{Model, ModelParts, TrainingMetadata};
+use super::split::stratified_folds;
+use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
 
@@ -23,6 +27,24 @@ pub struct TrainParams {
     /// A term enters the vocabulary when at least this many training
     /// documents contain it: rarer terms are mostly typos and names.
     pub min_df: usize,
+    /// Sublinear TF, IDF and length normalisation (see `weighting.rs`).
+    pub weighting: Weighting,
+    /// Fit complement naive Bayes instead of multinomial.
+    pub complement: bool,
+    /// L1-normalise each label's weights (Rennie et al. 2003, §3.2).
+    pub normalise_weights: bool,
+    /// Multiplies the class log priors: 1 is the empirical prior, 0 a
+    /// uniform one (every label equally likely before reading).
+    pub prior_weight: f64,
+    /// What calibration fits on held-out folds of the training set.
+    pub calibration: Calibration,
+    /// Folds of the cross-validation inside the training set whose held-out
+    /// scores fit the calibration; 0 or 1 turns calibration off.
+    pub calibration_folds: usize,
+    /// Seed of those folds.
+    pub seed: u64,
+    /// Semi-supervised EM over unlabelled documents, when some are given.
+    pub em: EmParams,
     /// Recorded as the training time; fixed by the caller so that the same
     /// data and parameters give a byte-identical model file.
     pub trained_at: String,
@@ -35,9 +57,27 @@ impl Default for TrainParams {
             text: TextConfig::default(),
             alpha: 0.1,
             min_df: 2,
+            weighting: Weighting::RAW,
+            complement: false,
+            normalise_weights: false,
+            prior_weight: 1.0,
+            calibration: Calibration::Temperature,
+            calibration_folds: 0,
+            seed: 17,
+            em: EmParams::default(),
             trained_at: "1970-01-01T00:00:00Z".into(),
         }
     }
+}
+
+/// What calibration fits (see `calibrate.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Calibration {
+    None,
+    /// One temperature: confidence changes, decisions do not.
+    Temperature,
+    /// A temperature and one bias per label: also adjusts the prior.
+    TemperatureAndBias,
 }
 
 /// Checked hyper-parameters: the only way to fit.
@@ -66,6 +106,18 @@ impl TrainParams {
                 self.text.title_weight
             ));
         }
+        if !(self.text.lead_weight.is_finite() && self.text.lead_weight >= 0.0) {
+            return invalid(format!(
+                "lead weight must be >= 0, is {}",
+                self.text.lead_weight
+            ));
+        }
+        if !(self.prior_weight.is_finite() && self.prior_weight >= 0.0) {
+            return invalid(format!(
+                "prior weight must be >= 0, is {}",
+                self.prior_weight
+            ));
+        }
         Ok(ValidTrainParams(self))
     }
 }
@@ -87,13 +139,47 @@ impl ValidTrainParams {
         self.fit_features(&features, &labels)
     }
 
-    /// Fits on already extracted features (cross-validation extracts once).
+    /// Fits on already extracted features (cross-validation extracts once),
+    /// then calibrates on held-out folds of the same training set.
     pub fn fit_features(&self, features: &[Features], labels: &[usize]) -> Result<Model> {
+        self.fit_semi_supervised(features, labels, &[])
+    }
+
+    /// [`Self::fit_features`] plus EM over `unlabeled` documents' features.
+    pub fn fit_semi_supervised(
+        &self,
+        features: &[Features],
+        labels: &[usize],
+        unlabeled: &[Features],
+    ) -> Result<Model> {
+        let mut model = self.fit_uncalibrated(features, labels, unlabeled)?;
+        let held_out = self.held_out_scores(features, labels, unlabeled)?;
+        let (temperature, bias) = match self.0.calibration {
+            _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
+            Calibration::None => (1.0, vec![0.0; model.labels().len()]),
+            Calibration::Temperature => {
+                (fit_temperature(&held_out), vec![0.0; model.labels().len()])
+            }
+            Calibration::TemperatureAndBias => fit_temperature_and_bias(&held_out),
+        };
+        model.set_calibration(temperature, bias);
+        Ok(model)
+    }
+
+    /// Fits labelled features plus `unlabeled` ones through EM (see
+    /// `em.rs`); with no unlabelled documents, a plain fit. Temperature 1.
+    pub(crate) fn fit_uncalibrated(
+        &self,
+        features: &[Features],
+        labels: &[usize],
+        unlabeled: &[Features],
+    ) -> Result<Model> {
         let params = &self.0;
         if features.is_empty() {
             return Err(Error::EmptyCorpus);
         }
-        let documents_per_label = count_labels(labels, params.labels.len())?;
+        let label_count = params.labels.len();
+        let documents_per_label = count_labels(labels, label_count)?;
         if let Some(empty) = documents_per_label.iter().position(|&n| n == 0) {
             return Err(Error::InvalidParameter(format!(
                 "no training documents for label {:?}",
@@ -101,17 +187,38 @@ impl ValidTrainParams {
             )));
         }
         let vocabulary = build_vocabulary(features, params.min_df);
-        let class_sums = sum_counts_per_label(features, labels, &vocabulary, params.labels.len());
-        let feature_log_prob = feature_log_prob_from_class_sums(class_sums, params.alpha)?;
-        let class_log_prior = empirical_log_prior(&documents_per_label);
-
-        let parts = ModelParts {
+        let index = vocabulary_index(&vocabulary);
+        let mut rows: Vec<SparseRow> = features.iter().map(|f| to_row(f, &index)).collect();
+        let idf = if params.weighting.idf {
+            inverse_document_frequency(&rows, vocabulary.len())
+        } else {
+            Vec::new()
+        };
+        for row in &mut rows {
+            params.weighting.apply(row, &idf);
+        }
+        let unlabeled_rows: Vec<SparseRow> = unlabeled
+            .iter()
+            .map(|f| {
+                let mut row = to_row(f, &index);
+                params.weighting.apply(&mut row, &idf);
+                row
+            })
+            .collect();
+        let class_sums = sum_rows_per_label(&rows, labels, vocabulary.len(), label_count);
+        let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
+        let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
             vocabulary,
-            class_log_prior,
-            feature_log_prob,
+            weighting: params.weighting,
+            idf,
+            class_log_prior: Vec::new(),
+            feature_log_prob: Vec::new(),
+            complement: params.complement,
+            normalise_weights: params.normalise_weights,
             temperature: 1.0,
+            label_bias: vec![0.0; label_count],
             metadata: TrainingMetadata {
                 trained_at: params.trained_at.clone(),
                 documents: features.len() as u64,
@@ -120,7 +227,71 @@ impl ValidTrainParams {
                 evaluation: None,
             },
         };
-        Model::from_parts(parts, "unsaved".into())
+        self.estimate(&mut parts, &class_sums, &label_mass)?;
+        let mut model = Model::from_parts(parts.clone(), "unsaved".into())?;
+        if !unlabeled_rows.is_empty() {
+            for _ in 0..params.em.iterations {
+                let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
+                let mut total_sums = class_sums.clone();
+                total_sums += &sums;
+                let total_mass: Vec<f64> =
+                    label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
+                self.estimate(&mut parts, &total_sums, &total_mass)?;
+                model = Model::from_parts(parts.clone(), "unsaved".into())?;
+            }
+        }
+        Ok(model)
+    }
+
+    /// The smoothing step (linfa-bayes) and the prior, from per-label sums
+    /// of weighted counts and per-label document mass.
+    fn estimate(
+        &self,
+        parts: &mut ModelParts,
+        class_sums: &Array2<f64>,
+        label_mass: &[f64],
+    ) -> Result<()> {
+        let params = &self.0;
+        let fitted_sums = if params.complement {
+            complement_sums(class_sums)
+        } else {
+            class_sums.clone()
+        };
+        parts.feature_log_prob = feature_log_prob_from_class_sums(fitted_sums, params.alpha)?;
+        parts.class_log_prior = log_prior(label_mass)
+            .into_iter()
+            .map(|p| p * params.prior_weight)
+            .collect();
+        Ok(())
+    }
+
+    /// Out-of-fold joint log-likelihoods over the training set, for the
+    /// calibration temperature; empty when calibration is off.
+    fn held_out_scores(
+        &self,
+        features: &[Features],
+        labels: &[usize],
+        unlabeled: &[Features],
+    ) -> Result<Vec<HeldOut>> {
+        let folds = self.0.calibration_folds;
+        if folds < 2 || self.0.calibration == Calibration::None {
+            return Ok(Vec::new());
+        }
+        let assignment = stratified_folds(labels, folds, self.0.seed);
+        let mut held_out = Vec::with_capacity(features.len());
+        for fold in 0..folds {
+            let (train, test): (Vec<usize>, Vec<usize>) =
+                (0..features.len()).partition(|&i| assignment[i] != fold);
+            let train_features: Vec<Features> =
+                train.iter().map(|&i| features[i].clone()).collect();
+            let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+            let model = self.fit_uncalibrated(&train_features, &train_labels, unlabeled)?;
+            held_out.extend(test.iter().map(|&i| HeldOut {
+                log_joint: model.log_joint(&features[i]),
+                truth: labels[i],
+            }));
+        }
+        Ok(held_out)
     }
 }
 
@@ -178,47 +349,85 @@ fn build_vocabulary(features: &[Features], min_df: usize) -> Vec<String> {
     vocabulary
 }
 
-/// The counting step: one row per label, the sum of its documents' counts.
-fn sum_counts_per_label(
-    features: &[Features],
-    labels: &[usize],
-    vocabulary: &[String],
-    label_count: usize,
-) -> Array2<f64> {
-    let index: HashMap<&str, usize> = vocabulary
+fn vocabulary_index(vocabulary: &[String]) -> HashMap<&str, u32> {
+    vocabulary
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
+        .map(|(i, t)| (t.as_str(), i as u32))
+        .collect()
+}
+
+/// A document's vocabulary terms as a sparse row, in vocabulary order.
+fn to_row(features: &Features, index: &HashMap<&str, u32>) -> SparseRow {
+    let mut row: SparseRow = features
+        .iter()
+        .filter_map(|(term, count)| Some((*index.get(term)?, count)))
         .collect();
-    let mut sums = Array2::zeros((label_count, vocabulary.len()));
-    for (doc, &label) in features.iter().zip(labels) {
-        for (term, count) in doc.iter() {
-            if let Some(&t) = index.get(term) {
-                sums[[label, t]] += count;
-            }
+    row.sort_unstable_by_key(|&(t, _)| t);
+    row
+}
+
+/// The counting step: one row per label, the sum of its documents' rows.
+fn sum_rows_per_label(
+    rows: &[SparseRow],
+    labels: &[usize],
+    vocabulary_size: usize,
+    label_count: usize,
+) -> Array2<f64> {
+    let mut sums = Array2::zeros((label_count, vocabulary_size));
+    for (row, &label) in rows.iter().zip(labels) {
+        for &(t, value) in row {
+            sums[[label, t as usize]] += value;
         }
     }
     sums
 }
 
-/// `ln(n_label / n)`, the prior linfa-bayes itself would fit on the
-/// unsummed documents.
-fn empirical_log_prior(documents_per_label: &[u64]) -> Vec<f64> {
-    let total: u64 = documents_per_label.iter().sum();
-    documents_per_label
-        .iter()
-        .map(|&n| (n as f64 / total as f64).ln())
-        .collect()
+/// Row `c` becomes the sum of every other label's row: what complement
+/// naive Bayes fits `P(term | not c)` on.
+fn complement_sums(class_sums: &Array2<f64>) -> Array2<f64> {
+    let total = class_sums.sum_axis(Axis(0));
+    let mut complement = class_sums.clone();
+    for mut row in complement.rows_mut() {
+        row.zip_mut_with(&total, |c, &t| *c = t - *c);
+    }
+    complement
 }
 
-fn describe(params: &TrainParams) -> String {
+/// `ln(mass_label / total mass)`: with whole documents, the prior
+/// linfa-bayes itself would fit on the unsummed rows.
+fn log_prior(label_mass: &[f64]) -> Vec<f64> {
+    let total: f64 = label_mass.iter().sum();
+    label_mass.iter().map(|&n| (n / total).ln()).collect()
+}
+
+/// One line naming the model kind and every training parameter.
+pub fn describe(params: &TrainParams) -> String {
     let t = &params.text;
+    let w = &params.weighting;
+    let kind = if params.complement {
+        "complement"
+    } else {
+        "multinomial"
+    };
     format!(
-        "multinomial naive Bayes (linfa-bayes), alpha={}, min_df={}, title_weight={}, bigrams={}, hmm={}, user_words={}",
+        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
         params.alpha,
         params.min_df,
+        w.sublinear_tf,
+        w.idf,
+        w.l2_normalise,
+        params.normalise_weights,
+        params.prior_weight,
+        params.calibration,
+        params.calibration_folds,
+        params.em.iterations,
+        params.em.weight,
         t.title_weight,
+        t.lead_weight,
         t.bigrams,
+        t.char_bigrams,
+        t.strip_boilerplate,
         t.hmm,
         t.user_words.len()
     )

@@ -24,6 +24,77 @@ pub struct EvaluationSummary {
     pub per_label: Vec<LabelMetrics>,
     /// `confusion[true][predicted]`.
     pub confusion: Vec<Vec<u64>>,
+    /// Cross-validation only: every metric's mean and spread over folds
+    /// (the fields above pool all held-out predictions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<FoldSpread>,
+}
+
+/// Mean and sample standard deviation of one metric over folds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanSd {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl MeanSd {
+    pub fn of(values: &[f64]) -> Self {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = if values.len() > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        Self {
+            mean,
+            sd: var.sqrt(),
+        }
+    }
+}
+
+/// Per-label metrics as mean and spread over folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelSpread {
+    pub label: String,
+    pub precision: MeanSd,
+    pub recall: MeanSd,
+    pub f1: MeanSd,
+}
+
+/// How much the metrics vary from fold to fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldSpread {
+    pub folds: usize,
+    pub accuracy: MeanSd,
+    pub macro_f1: MeanSd,
+    pub expected_calibration_error: MeanSd,
+    pub per_label: Vec<LabelSpread>,
+}
+
+impl FoldSpread {
+    /// Summarises per-fold summaries (all over the same labels).
+    pub fn of(folds: &[EvaluationSummary]) -> Self {
+        let metric = |f: &dyn Fn(&EvaluationSummary) -> f64| {
+            MeanSd::of(&folds.iter().map(f).collect::<Vec<_>>())
+        };
+        let labels = folds.first().map_or(0, |f| f.per_label.len());
+        let per_label = (0..labels)
+            .map(|l| LabelSpread {
+                label: folds[0].per_label[l].label.clone(),
+                precision: metric(&|f| f.per_label[l].precision),
+                recall: metric(&|f| f.per_label[l].recall),
+                f1: metric(&|f| f.per_label[l].f1),
+            })
+            .collect();
+        Self {
+            folds: folds.len(),
+            accuracy: metric(&|f| f.accuracy),
+            macro_f1: metric(&|f| f.macro_f1),
+            expected_calibration_error: metric(&|f| f.expected_calibration_error),
+            per_label,
+        }
+    }
 }
 
 /// One prediction to score: the true label, the predicted one, and the
@@ -69,6 +140,7 @@ pub fn summarise(method: &str, labels: &[String], outcomes: &[Outcome]) -> Evalu
         expected_calibration_error: expected_calibration_error(outcomes),
         per_label,
         confusion,
+        spread: None,
     }
 }
 
@@ -148,5 +220,19 @@ mod tests {
             .map(|i| outcome(0, usize::from(i == 0), 0.75))
             .collect();
         assert!(expected_calibration_error(&perfect) < 1e-12);
+    }
+
+    #[test]
+    fn spread_is_mean_and_sample_deviation() {
+        let m = MeanSd::of(&[0.8, 0.9, 1.0]);
+        assert!((m.mean - 0.9).abs() < 1e-12);
+        assert!((m.sd - 0.1).abs() < 1e-12);
+        let labels = vec!["a".to_string(), "b".to_string()];
+        let good = summarise("f", &labels, &[outcome(0, 0, 0.9), outcome(1, 1, 0.9)]);
+        let bad = summarise("f", &labels, &[outcome(0, 1, 0.9), outcome(1, 1, 0.9)]);
+        let spread = FoldSpread::of(&[good, bad]);
+        assert_eq!(spread.folds, 2);
+        assert!((spread.accuracy.mean - 0.75).abs() < 1e-12);
+        assert!((spread.per_label[0].recall.mean - 0.5).abs() < 1e-12);
     }
 }

@@ -2,18 +2,23 @@
 //! compiled sparse scorer, the artifact format and evaluation metrics.
 
 mod artifact;
+mod calibrate;
 pub mod corpus;
+mod em;
 pub mod evaluate;
 mod fit;
 mod linfa_bridge;
 pub mod metrics;
 mod scorer;
 pub mod split;
+mod weighting;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
-pub use corpus::{read_corpus, LabeledDocument};
-pub use fit::{extract_features, TrainParams, ValidTrainParams};
+pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
+pub use em::EmParams;
+pub use fit::{describe, extract_features, Calibration, TrainParams, ValidTrainParams};
 pub use scorer::{Model, Scores, TermEvidence, TrainingMetadata};
+pub use weighting::Weighting;
 
 /// The labels of `LABELS.md`, in the order models list them by default.
 pub const DEFAULT_LABELS: [&str; 6] = [

@@ -7,6 +7,7 @@ use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::EvaluationSummary;
+use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{Features, TextConfig};
 
@@ -33,12 +34,29 @@ pub(crate) struct ModelParts {
     pub text: TextConfig,
     /// Feature names; index `t` is column `t` of `feature_log_prob`.
     pub vocabulary: Vec<String>,
-    /// `ln P(label)` used for scoring, one per label.
+    /// How raw counts become the scored vector (sublinear TF, IDF, L2).
+    pub weighting: Weighting,
+    /// Inverse document frequency per vocabulary term; empty unless
+    /// `weighting.idf`.
+    pub idf: Vec<f64>,
+    /// `ln P(label)` used for scoring, one per label (already scaled by the
+    /// training's prior weight).
     pub class_log_prior: Vec<f64>,
-    /// `ln P(term | label)`, `[label][term]`, as linfa-bayes fitted it.
+    /// `ln P(term | label)`, `[label][term]`, as linfa-bayes fitted it; for a
+    /// complement model, `ln P(term | every label but this one)`.
     pub feature_log_prob: Vec<Vec<f64>>,
+    /// Complement naive Bayes (Rennie et al. 2003): a term counts *against*
+    /// the labels whose complement it is frequent in.
+    pub complement: bool,
+    /// Divide each label's weights by their L1 norm (Rennie's weight
+    /// normalisation), so labels with more training text do not get larger
+    /// weights.
+    pub normalise_weights: bool,
     /// Divides the joint log-likelihood before the softmax (calibration).
     pub temperature: f64,
+    /// Added to `log_joint / temperature` before the softmax, one per label
+    /// (calibration's learned prior adjustment); all 0 when not fitted.
+    pub label_bias: Vec<f64>,
     pub metadata: TrainingMetadata,
 }
 
@@ -82,9 +100,18 @@ impl Model {
         validate(&parts)?;
         let labels = parts.labels.len();
         let mut weights = vec![0.0; parts.vocabulary.len() * labels];
+        let sign = if parts.complement { -1.0 } else { 1.0 };
         for (label, row) in parts.feature_log_prob.iter().enumerate() {
+            let norm = if parts.normalise_weights {
+                row.iter()
+                    .map(|w| w.abs())
+                    .sum::<f64>()
+                    .max(f64::MIN_POSITIVE)
+            } else {
+                1.0
+            };
             for (term, &w) in row.iter().enumerate() {
-                weights[term * labels + label] = w;
+                weights[term * labels + label] = sign * w / norm;
             }
         }
         let term_index = parts
@@ -140,26 +167,60 @@ impl Model {
         &self.version
     }
 
+    pub fn weighting(&self) -> Weighting {
+        self.parts.weighting
+    }
+
+    /// The article's known terms as the weighted vector the model scores:
+    /// `(vocabulary index, value)` in vocabulary order. Unknown terms are
+    /// dropped first, as they have no column in the training matrix.
+    pub(crate) fn vector(&self, features: &Features) -> SparseRow {
+        let mut row: SparseRow = features
+            .iter()
+            .filter_map(|(term, count)| Some((*self.term_index.get(term)?, count)))
+            .collect();
+        row.sort_unstable_by_key(|&(t, _)| t);
+        self.parts.weighting.apply(&mut row, &self.parts.idf);
+        row
+    }
+
     /// Joint log-likelihood of every label: the class log prior plus each
-    /// known term's count times its log-probability. Unknown terms are
-    /// skipped, as they have no column in the training matrix.
+    /// known term's weighted value times its weight (for a multinomial model
+    /// its log-probability).
     pub fn log_joint(&self, features: &Features) -> Vec<f64> {
+        self.log_joint_of(&self.vector(features))
+    }
+
+    pub(crate) fn log_joint_of(&self, row: &SparseRow) -> Vec<f64> {
         let labels = self.parts.labels.len();
         let mut joint = self.parts.class_log_prior.clone();
-        for (term, count) in features.iter() {
-            if let Some(&t) = self.term_index.get(term) {
-                let row = &self.weights[t as usize * labels..(t as usize + 1) * labels];
-                for (acc, w) in joint.iter_mut().zip(row) {
-                    *acc += count * w;
-                }
+        for &(t, value) in row {
+            let weights = &self.weights[t as usize * labels..(t as usize + 1) * labels];
+            for (acc, w) in joint.iter_mut().zip(weights) {
+                *acc += value * w;
             }
         }
         joint
     }
 
+    pub(crate) fn set_calibration(&mut self, temperature: f64, label_bias: Vec<f64>) {
+        self.parts.temperature = temperature;
+        self.parts.label_bias = label_bias;
+    }
+
+    /// Per-label calibration biases (see [`ModelParts::label_bias`]).
+    pub fn label_bias(&self) -> &[f64] {
+        &self.parts.label_bias
+    }
+
     pub fn score(&self, features: &Features) -> Scores {
         let log_joint = self.log_joint(features);
-        let probabilities = softmax(&log_joint, self.parts.temperature);
+        let calibrated: Vec<f64> = log_joint
+            .iter()
+            .zip(&self.parts.label_bias)
+            .map(|(l, b)| l / self.parts.temperature + b)
+            .collect();
+        let probabilities = softmax(&calibrated, 1.0);
         Scores {
             probabilities,
             log_joint,
@@ -167,8 +228,11 @@ impl Model {
     }
 
     /// The known terms of `features` that most favour label `chosen` over
-    /// label `other`, strongest first, at most `limit` of them. Weights are
-    /// on the same (temperature-scaled) scale as the probabilities.
+    /// label `other`, strongest first, at most `limit` of them: each term's
+    /// share of the gap between the two labels' log-odds, after the same
+    /// weighting (TF, IDF, length) and temperature as scoring, so the weights
+    /// of all terms plus the prior and calibration-bias differences sum to
+    /// `ln(P(chosen) / P(other))`.
     pub fn evidence(
         &self,
         features: &Features,
@@ -177,14 +241,15 @@ impl Model {
         limit: usize,
     ) -> Vec<TermEvidence> {
         let labels = self.parts.labels.len();
-        let mut evidence: Vec<TermEvidence> = features
-            .iter()
-            .filter_map(|(term, count)| {
-                let t = *self.term_index.get(term)? as usize;
+        let mut evidence: Vec<TermEvidence> = self
+            .vector(features)
+            .into_iter()
+            .filter_map(|(t, value)| {
+                let t = t as usize;
                 let row = &self.weights[t * labels..(t + 1) * labels];
-                let weight = count * (row[chosen] - row[other]) / self.parts.temperature;
+                let weight = value * (row[chosen] - row[other]) / self.parts.temperature;
                 (weight > 0.0).then(|| TermEvidence {
-                    term: term.to_owned(),
+                    term: self.parts.vocabulary[t].clone(),
                     weight,
                 })
             })
@@ -241,6 +306,17 @@ fn validate(parts: &ModelParts) -> Result<()> {
             .all(|v| v.is_finite());
     if !all_finite {
         return Err(invalid("parameters must be finite numbers".into()));
+    }
+    if parts.label_bias.len() != labels || parts.label_bias.iter().any(|b| !b.is_finite()) {
+        return Err(invalid(
+            "the calibration biases do not match the label count".into(),
+        ));
+    }
+    let idf_len = if parts.weighting.idf { vocabulary } else { 0 };
+    if parts.idf.len() != idf_len || parts.idf.iter().any(|v| !v.is_finite()) {
+        return Err(invalid(
+            "the IDF table does not match the vocabulary size".into(),
+        ));
     }
     if !(parts.temperature.is_finite() && parts.temperature > 0.0) {
         return Err(invalid(format!(

@@ -1,1 +1,383 @@
+//! Model tests on the hand-written fixture corpus (short articles, so that
+//! linfa's own `predict_proba`, which exponentiates joint log-likelihoods
+//! without subtracting their maximum, does not underflow).
 
+use std::path::{Path, PathBuf};
+
+use linfa_bayes::NaiveBayes;
+use ndarray::{Array1, Array2};
+
+use super::linfa_bridge::fit_linfa;
+use super::*;
+use crate::text::{ArticleText, Features};
+
+fn fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus.jsonl")
+}
+
+fn fixture() -> Vec<LabeledDocument> {
+    read_corpus(&[fixture_path()], &default_labels()).expect("fixture corpus reads")
+}
+
+fn labels_of(documents: &[LabeledDocument]) -> Vec<usize> {
+    documents.iter().map(|d| d.label).collect()
+}
+
+/// Raw multinomial NB, every term kept, no calibration.
+fn plain_params() -> ValidTrainParams {
+    TrainParams {
+        min_df: 1,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap()
+}
+
+/// The model's weighted vectors of `features` as a dense documents ×
+/// vocabulary matrix: what linfa would be handed without the sparse path.
+fn dense(model: &Model, features: &[Features]) -> Array2<f64> {
+    let mut x = Array2::zeros((features.len(), model.vocabulary_size()));
+    for (i, f) in features.iter().enumerate() {
+        for (t, value) in model.vector(f) {
+            x[[i, t as usize]] = value;
+        }
+    }
+    x
+}
+
+/// Fits linfa on the full dense matrix and checks that the compiled sparse
+/// scorer gives the same probabilities as `predict_proba` on every document.
+fn assert_scorer_matches_linfa(params: &ValidTrainParams) {
+    let documents = fixture();
+    let features = extract_features(&params.pipeline(), &documents);
+    let labels = labels_of(&documents);
+    let model = params.fit_features(&features, &labels).unwrap();
+    assert_eq!(model.temperature(), 1.0, "uncalibrated for this comparison");
+
+    let x = dense(&model, &features);
+    let linfa_model = fit_linfa(x.clone(), Array1::from(labels), params.params().alpha).unwrap();
+    let (proba, classes) = linfa_model.predict_proba(x.view());
+    assert_eq!(
+        classes.into_iter().copied().collect::<Vec<_>>(),
+        (0..6).collect::<Vec<_>>()
+    );
+    let mut largest_gap = 0f64;
+    for (i, f) in features.iter().enumerate() {
+        let ours = model.score(f).probabilities;
+        for (label, p) in ours.iter().enumerate() {
+            assert!(
+                proba[[i, label]].is_finite(),
+                "linfa underflowed on doc {i}"
+            );
+            largest_gap = largest_gap.max((p - proba[[i, label]]).abs());
+        }
+    }
+    assert!(largest_gap < 1e-9, "largest probability gap {largest_gap}");
+}
+
+#[test]
+fn sparse_scorer_matches_linfa_predict_proba_on_raw_counts() {
+    assert_scorer_matches_linfa(&plain_params());
+}
+
+#[test]
+fn sparse_scorer_matches_linfa_predict_proba_on_weighted_vectors() {
+    let params = TrainParams {
+        min_df: 1,
+        weighting: Weighting {
+            sublinear_tf: true,
+            idf: true,
+            l2_normalise: true,
+        },
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    assert_scorer_matches_linfa(&params);
+}
+
+#[test]
+fn fitted_models_label_their_training_documents() {
+    let documents = fixture();
+    for complement in [false, true] {
+        let params = TrainParams {
+            min_df: 1,
+            complement,
+            weighting: Weighting {
+                sublinear_tf: true,
+                idf: true,
+                l2_normalise: true,
+            },
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let model = params.fit(&documents).unwrap();
+        let summary = evaluate::evaluate(&model, &documents, "training set");
+        assert!(
+            summary.accuracy > 0.9,
+            "complement={complement}: {}",
+            summary.accuracy
+        );
+    }
+}
+
+#[test]
+fn complement_model_counts_terms_against_the_other_labels() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        complement: true,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    let port = Features::from_counts(vec![("海关".into(), 1.0)]);
+    let joint = model.log_joint(&port);
+    let prior = &model.parts().class_log_prior;
+    let trade = 3;
+    let urban = 4;
+    // A trade word is rare outside trade, so trade's complement gives it a
+    // low probability and its weight -ln P(term | not trade) is largest.
+    assert!(joint[trade] - prior[trade] > joint[urban] - prior[urban]);
+}
+
+#[test]
+fn calibration_fits_a_temperature_on_held_out_folds() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration_folds: 4,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    assert!(model.temperature().is_finite() && model.temperature() > 0.0);
+    assert_ne!(model.temperature(), 1.0, "a temperature was fitted");
+    let uncalibrated = plain_params().fit(&documents).unwrap();
+    let features = extract_features(&params.pipeline(), &documents);
+    for f in &features {
+        // Temperature changes confidence, never the ranking.
+        assert_eq!(
+            model.score(f).ranking()[0],
+            uncalibrated.score(f).ranking()[0]
+        );
+    }
+}
+
+#[test]
+fn em_with_zero_weight_is_the_supervised_fit_and_positive_weight_moves_it() {
+    let documents = fixture();
+    let base = TrainParams {
+        min_df: 1,
+        ..TrainParams::default()
+    };
+    let features = extract_features(&plain_params().pipeline(), &documents);
+    let labels = labels_of(&documents);
+    let unlabeled: Vec<Features> = features.iter().take(12).cloned().collect();
+    let fit_with = |weight: f64| {
+        TrainParams {
+            em: EmParams {
+                iterations: 2,
+                weight,
+            },
+            ..base.clone()
+        }
+        .check()
+        .unwrap()
+        .fit_semi_supervised(&features, &labels, &unlabeled)
+        .unwrap()
+    };
+    let supervised = plain_params().fit_features(&features, &labels).unwrap();
+    assert_eq!(
+        fit_with(0.0).parts().feature_log_prob,
+        supervised.parts().feature_log_prob
+    );
+    assert_ne!(
+        fit_with(0.5).parts().feature_log_prob,
+        supervised.parts().feature_log_prob
+    );
+}
+
+#[test]
+fn evidence_is_taken_after_length_normalisation() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        weighting: Weighting {
+            sublinear_tf: false,
+            idf: true,
+            l2_normalise: true,
+        },
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    let pipeline = params.pipeline();
+    let body = &documents[0].text;
+    let once = pipeline.features(ArticleText { title: "", body });
+    let twice = pipeline.features(ArticleText {
+        title: "",
+        body: &format!("{body} {body}"),
+    });
+    let scores = model.score(&once);
+    let ranking = scores.ranking();
+    let a = model.evidence(&once, ranking[0], ranking[1], 5);
+    let b = model.evidence(&twice, ranking[0], ranking[1], 5);
+    assert!(!a.is_empty());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.term, y.term);
+        assert!((x.weight - y.weight).abs() < 1e-12, "{x:?} vs {y:?}");
+    }
+}
+
+#[test]
+fn cross_validation_reports_spread_over_folds() {
+    let documents = fixture();
+    let summary = evaluate::cross_validate(&plain_params(), &documents, 4, 3).unwrap();
+    assert_eq!(summary.documents, documents.len() as u64);
+    let spread = summary.spread.expect("cross-validation has a spread");
+    assert_eq!(spread.folds, 4);
+    assert_eq!(spread.per_label.len(), 6);
+    assert!((0.0..=1.0).contains(&spread.macro_f1.mean));
+    assert!(spread.macro_f1.sd >= 0.0);
+}
+
+mod artifact {
+    use super::*;
+
+    fn saved_model() -> (tempfile::TempDir, PathBuf, Model) {
+        let params = TrainParams {
+            min_df: 1,
+            calibration_folds: 3,
+            weighting: Weighting {
+                sublinear_tf: true,
+                idf: true,
+                l2_normalise: true,
+            },
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let mut model = params.fit(&fixture()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.model");
+        save(&mut model, &path, false).unwrap();
+        (dir, path, model)
+    }
+
+    fn load_error(bytes: &[u8]) -> String {
+        decode_bytes(bytes, Path::new("test.model"))
+            .expect_err("damaged file must not load")
+            .to_string()
+    }
+
+    #[test]
+    fn round_trip_keeps_every_parameter_and_score() {
+        let (_dir, path, model) = saved_model();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.parts(), model.parts());
+        assert_eq!(loaded.version(), model.version());
+        assert!(loaded.version().starts_with(&format!("{FORMAT_VERSION}-")));
+        let features = extract_features(
+            &crate::text::TextPipeline::new(model.text_config().clone()),
+            &fixture(),
+        );
+        for f in &features {
+            assert_eq!(loaded.score(f), model.score(f));
+        }
+    }
+
+    #[test]
+    fn saving_twice_gives_identical_bytes() {
+        let (dir, path, mut model) = saved_model();
+        let again = dir.path().join("again.model");
+        save(&mut model, &again, false).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
+        assert!(
+            save(&mut model, &again, false).is_err(),
+            "no silent overwrite"
+        );
+    }
+
+    #[test]
+    fn a_flipped_byte_fails_the_checksum() {
+        let (_dir, path, _) = saved_model();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        assert!(load_error(&bytes).contains("checksum mismatch"));
+    }
+
+    #[test]
+    fn a_truncated_file_is_reported_as_damaged() {
+        let (_dir, path, _) = saved_model();
+        let bytes = std::fs::read(&path).unwrap();
+        let error = load_error(&bytes[..bytes.len() - 100]);
+        assert!(error.contains("truncated"), "{error}");
+        let error = load_error(&bytes[..10]);
+        assert!(error.contains("bad magic"), "{error}");
+    }
+
+    #[test]
+    fn another_format_version_is_refused_by_name() {
+        let (_dir, path, _) = saved_model();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let error = load_error(&bytes);
+        assert!(
+            error.contains(&format!("format version {}", FORMAT_VERSION + 1)),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_model_loads_and_records_its_cross_validation() {
+        let model = decode_bytes(crate::classifier::SHIPPED_MODEL, Path::new("shipped")).unwrap();
+        let evaluation = model.metadata().evaluation.as_ref().expect("CV recorded");
+        assert!(evaluation.spread.is_some());
+        assert!(evaluation.macro_f1 > 0.5);
+    }
+}
+
+#[test]
+fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 0,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    assert_eq!(model.temperature(), 1.0);
+    assert_eq!(model.label_bias(), &[0.0; 6]);
+    let features = extract_features(&params.pipeline(), &documents);
+    assert_eq!(model.score(&features[0]).probabilities.len(), 6);
+}
+
+#[test]
+fn bias_calibration_fits_centred_biases() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 4,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let model = params.fit(&documents).unwrap();
+    assert_eq!(model.label_bias().len(), 6);
+    assert!(model.label_bias().iter().sum::<f64>().abs() < 1e-9);
+    assert!(model.label_bias().iter().any(|&b| b != 0.0));
+}

@@ -5,11 +5,13 @@
 //! same [`TextPipeline`] serves training and serving, so both see identical
 //! features for identical input.
 
+mod boilerplate;
 mod features;
 mod normalise;
 mod segment;
 mod stopwords;
 
+pub use boilerplate::strip_boilerplate;
 pub use features::{Features, TextConfig};
 pub use normalise::normalise;
 pub use segment::is_content_token;
@@ -59,15 +61,38 @@ impl TextPipeline {
     /// serving alike.
     pub fn features(&self, article: ArticleText<'_>) -> Features {
         let title = normalise(article.title);
-        let body = normalise(article.body);
+        let mut body = normalise(article.body);
+        if self.config.strip_boilerplate {
+            body = strip_boilerplate(&body).into_owned();
+        }
         let hmm = self.config.hmm;
-        let title_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &title, hmm).collect();
-        let body_tokens: Vec<&str> = segment::content_tokens(&self.jieba, &body, hmm).collect();
-        let mut features =
-            features::FeatureBuilder::with_capacity(title_tokens.len() + body_tokens.len());
-        features.add_tokens(&title_tokens, self.config.title_weight, &self.config);
-        features.add_tokens(&body_tokens, 1.0, &self.config);
+        // Sized for a typical article's distinct terms; grows if needed.
+        let mut features = features::FeatureBuilder::with_capacity((title.len() + body.len()) / 6);
+        let (lead, rest) = split_lead(&body);
+        let weighted_parts = [
+            (title.as_str(), self.config.title_weight),
+            (lead, self.config.lead_weight),
+            (rest, 1.0),
+        ];
+        for (part, weight) in weighted_parts {
+            let tokens: Vec<&str> = segment::content_tokens(&self.jieba, part, hmm).collect();
+            features.add_tokens(&tokens, weight, &self.config);
+            if self.config.char_bigrams {
+                features.add_char_bigrams(part, weight);
+            }
+        }
         features.finish()
+    }
+}
+
+/// The first sentence of `body` (through its `。`, `!` or `?`) and the rest.
+fn split_lead(body: &str) -> (&str, &str) {
+    match body.find(['。', '!', '?']) {
+        Some(end) => {
+            let end = end + body[end..].chars().next().map_or(0, char::len_utf8);
+            body.split_at(end)
+        }
+        None => (body, ""),
     }
 }
 

@@ -105,3 +105,102 @@ fn hostile_text_still_segments() {
     let tokens = p.tokens(mixed);
     assert!(tokens.iter().any(|t| t == "apple"), "{tokens:?}");
 }
+
+#[test]
+fn lead_sentence_tokens_count_lead_weight_times() {
+    let p = TextPipeline::new(TextConfig {
+        lead_weight: 3.0,
+        title_weight: 1.0,
+        ..TextConfig::default()
+    });
+    let f = p.features(ArticleText {
+        title: "",
+        body: "码头扩建。码头通航！码头",
+    });
+    assert_eq!(f.get("码头"), 5.0, "3 for the first sentence, 1 each after");
+    let no_end = p.features(ArticleText {
+        title: "",
+        body: "码头扩建",
+    });
+    assert_eq!(
+        no_end.get("码头"),
+        3.0,
+        "a body of one sentence is all lead"
+    );
+}
+
+#[test]
+fn boilerplate_is_stripped_only_when_configured() {
+    let body = "新华社北京2月17日电（记者张三）港口扩建开工。";
+    let tokens_with = |strip: bool| {
+        TextPipeline::new(TextConfig {
+            strip_boilerplate: strip,
+            ..TextConfig::default()
+        })
+        .features(ArticleText { title: "", body })
+    };
+    assert!(tokens_with(false).get("新华社") > 0.0);
+    let stripped = tokens_with(true);
+    assert_eq!(stripped.get("新华社"), 0.0);
+    assert_eq!(stripped.get("张三"), 0.0);
+    assert!(stripped.get("港口") > 0.0);
+}
+
+/// The policy-term dictionary shipped in the default model.
+fn shipped_policy_terms() -> Vec<String> {
+    include_str!("../../data/policy-terms.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn policy_terms_segment_as_one_token() {
+    let words = shipped_policy_terms();
+    assert!(
+        words.len() >= 300,
+        "a few hundred terms, has {}",
+        words.len()
+    );
+    for named in [
+        "专精特新",
+        "东数西算",
+        "算力枢纽",
+        "中欧班列",
+        "老旧小区",
+        "农民工",
+        "保障性住房",
+        "城市更新",
+        "跨境电商",
+    ] {
+        assert!(words.iter().any(|w| w == named), "{named} missing");
+    }
+    let p = TextPipeline::new(TextConfig {
+        user_words: words.clone(),
+        ..TextConfig::default()
+    });
+    for word in &words {
+        assert_eq!(p.tokens(word), vec![word.clone()], "{word} was split");
+    }
+    let in_context = p.tokens("支持农民工返岗,参与东数西算工程");
+    assert!(in_context.iter().any(|t| t == "农民工"), "{in_context:?}");
+    assert!(in_context.iter().any(|t| t == "东数西算"), "{in_context:?}");
+}
+
+#[test]
+fn char_bigrams_pair_adjacent_han_characters_only() {
+    let p = TextPipeline::new(TextConfig {
+        char_bigrams: true,
+        title_weight: 1.0,
+        ..TextConfig::default()
+    });
+    let f = p.features(ArticleText {
+        title: "",
+        body: "港口a码头",
+    });
+    assert_eq!(f.get("#港口"), 1.0);
+    assert_eq!(f.get("#码头"), 1.0);
+    assert_eq!(f.get("#口码"), 0.0, "no pair across a non-Han character");
+}
