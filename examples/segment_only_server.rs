@@ -89,6 +89,13 @@ impl PolicyClassifier for SegmentOnly {
     ) -> Result<Response<ModelInfo>, Status> {
         Err(Status::unimplemented("segment-only server"))
     }
+
+    async fn classify_page(
+        &self,
+        _request: Request<policy_classifier::proto::ClassifyPageRequest>,
+    ) -> Result<Response<policy_classifier::proto::ClassifyPageResponse>, Status> {
+        Err(Status::unimplemented("segment-only server"))
+    }
 }
 
 #[tokio::main]

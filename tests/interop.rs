@@ -263,7 +263,10 @@ fn check_recipe_output(target: &str, stdout: &[u8]) {
                 DEFAULT_LABELS.len()
             );
             assert!(
-                info["version"].as_str().unwrap().starts_with("1-"),
+                info["version"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{}-", policy_classifier::model::FORMAT_VERSION)),
                 "{info}"
             );
         }

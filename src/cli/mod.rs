@@ -2,9 +2,9 @@
 
 mod classify;
 mod eval;
+mod hardening;
 mod logging;
 pub mod progress;
-mod hardening;
 mod serve;
 mod train;
 mod train_summary;
