@@ -3,15 +3,15 @@
 
 mod page;
 
-use std::io::{BufRead, Read, Write};
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{model_source, CliResult};
 use crate::classifier::{Classification, Classifier, ClassifyOptions};
+use crate::model::corpus::article_lines;
 use crate::text::ArticleText;
 
 #[derive(Args)]
@@ -32,18 +32,6 @@ pub struct ClassifyArgs {
     /// into articles and classify each (see docs/page-splitting.md).
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     page: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-struct InputArticle {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    body: Option<String>,
 }
 
 pub fn run(args: ClassifyArgs) -> CliResult {
@@ -101,26 +89,14 @@ fn articles(input: &str) -> Result<Vec<(String, String, String)>, String> {
     if !first.trim_start().starts_with('{') {
         return Ok(vec![(String::new(), String::new(), input.to_owned())]);
     }
-    let mut articles = Vec::new();
-    for (index, line) in input.as_bytes().lines().enumerate() {
-        let line = line.map_err(|e| e.to_string())?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: InputArticle = serde_json::from_str(&line)
-            .map_err(|e| format!("input line {}: not a JSON article: {e}", index + 1))?;
-        let id = match parsed.id {
-            Some(Value::String(s)) => s,
-            Some(other) => other.to_string(),
-            None => (index + 1).to_string(),
-        };
-        articles.push((
-            id,
-            parsed.title,
-            parsed.text.or(parsed.body).unwrap_or_default(),
-        ));
-    }
-    Ok(articles)
+    article_lines(input.as_bytes(), Path::new("input"))
+        .map(|item| {
+            let (number, mut article) = item.map_err(|e| e.to_string())?;
+            let id = article.id_or(|| number.to_string());
+            let text = article.take_text();
+            Ok((id, article.title, text))
+        })
+        .collect()
 }
 
 fn result_json(id: &str, result: Classification, classifier: &Classifier) -> Value {

@@ -16,17 +16,70 @@ pub struct LabeledDocument {
     pub label: usize,
 }
 
-#[derive(Deserialize)]
-struct Line {
+/// One JSONL article line as users write it: `id` may be any JSON value,
+/// `text` or `body` holds the text, `label` is optional here.
+#[derive(Debug, Deserialize)]
+pub struct ArticleLine {
     #[serde(default)]
     id: Option<serde_json::Value>,
     #[serde(default)]
-    title: String,
+    pub title: String,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
     body: Option<String>,
-    label: Option<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+impl ArticleLine {
+    /// The id as text (a number's digits, a string as is), or `fallback`.
+    pub fn id_or(&self, fallback: impl FnOnce() -> String) -> String {
+        match &self.id {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => fallback(),
+        }
+    }
+
+    /// `text`, or `body` when there is no `text`.
+    pub fn take_text(&mut self) -> String {
+        self.text.take().or(self.body.take()).unwrap_or_default()
+    }
+}
+
+/// The non-blank lines of a JSONL stream, parsed, with their 1-based line
+/// numbers. A line that is not a JSON article is an error naming `path` and
+/// the line; every reader of articles goes through here.
+pub fn article_lines<'a>(
+    reader: impl BufRead + 'a,
+    path: &'a Path,
+) -> impl Iterator<Item = Result<(usize, ArticleLine)>> + 'a {
+    reader.lines().enumerate().filter_map(move |(index, line)| {
+        let number = index + 1;
+        let parsed = line
+            .map_err(|e| e.to_string())
+            .and_then(|line| {
+                if line.trim().is_empty() {
+                    return Ok(None);
+                }
+                serde_json::from_str(&line)
+                    .map(Some)
+                    .map_err(|e| format!("not a JSON object: {e}"))
+            })
+            .map_err(|reason| corpus_error(path, number, reason));
+        parsed
+            .transpose()
+            .map(|r| r.map(|article| (number, article)))
+    })
+}
+
+fn corpus_error(path: &Path, line: usize, reason: String) -> Error {
+    Error::Corpus {
+        path: path.to_owned(),
+        line,
+        reason,
+    }
 }
 
 /// Reads every file in order. A line that is not JSON, has no `label`, or a
@@ -50,30 +103,18 @@ pub fn read_corpus(paths: &[impl AsRef<Path>], labels: &[String]) -> Result<Vec<
 /// stops reading with its line number.
 pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut documents = Vec::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        if documents.len() >= limit {
-            break;
-        }
-        let corpus_error = |reason: String| Error::Corpus {
-            path: path.to_owned(),
-            line: index + 1,
-            reason,
-        };
-        let line = line.map_err(|e| corpus_error(e.to_string()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: Line = serde_json::from_str(&line)
-            .map_err(|e| corpus_error(format!("not a JSON object: {e}")))?;
-        documents.push(LabeledDocument {
-            id: format!("{}:{}", path.display(), index + 1),
-            title: parsed.title,
-            text: parsed.text.or(parsed.body).unwrap_or_default(),
-            label: 0,
-        });
-    }
-    Ok(documents)
+    article_lines(std::io::BufReader::new(file), path)
+        .take(limit)
+        .map(|item| {
+            let (number, mut article) = item?;
+            Ok(LabeledDocument {
+                id: format!("{}:{number}", path.display()),
+                text: article.take_text(),
+                title: article.title,
+                label: 0,
+            })
+        })
+        .collect()
 }
 
 fn read_lines(
@@ -82,40 +123,29 @@ fn read_lines(
     labels: &[String],
     out: &mut Vec<LabeledDocument>,
 ) -> Result<()> {
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let corpus_error = |reason: String| Error::Corpus {
-            path: path.to_owned(),
-            line: number,
-            reason,
-        };
-        let line = line.map_err(|e| corpus_error(e.to_string()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: Line = serde_json::from_str(&line)
-            .map_err(|e| corpus_error(format!("not a JSON object: {e}")))?;
-        let label_name = parsed
+    for item in article_lines(reader, path) {
+        let (number, mut article) = item?;
+        let label_name = article
             .label
-            .ok_or_else(|| corpus_error("missing \"label\"".into()))?;
+            .take()
+            .ok_or_else(|| corpus_error(path, number, "missing \"label\"".into()))?;
         let label = labels
             .iter()
             .position(|l| *l == label_name)
             .ok_or_else(|| {
-                corpus_error(format!(
-                    "unknown label {label_name:?} (expected one of {})",
-                    labels.join(", ")
-                ))
+                corpus_error(
+                    path,
+                    number,
+                    format!(
+                        "unknown label {label_name:?} (expected one of {})",
+                        labels.join(", ")
+                    ),
+                )
             })?;
-        let id = match parsed.id {
-            Some(serde_json::Value::String(s)) => s,
-            Some(other) => other.to_string(),
-            None => format!("{}:{number}", path.display()),
-        };
         out.push(LabeledDocument {
-            id,
-            title: parsed.title,
-            text: parsed.text.or(parsed.body).unwrap_or_default(),
+            id: article.id_or(|| format!("{}:{number}", path.display())),
+            text: article.take_text(),
+            title: article.title,
             label,
         });
     }
