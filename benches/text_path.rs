@@ -43,12 +43,18 @@ fn text_path(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("normalise_segment", size), text, |b, t| {
             b.iter(|| jieba.cut(&normalise(black_box(t)), hmm).len())
         });
+        // Training's path: every term named.
         group.bench_with_input(BenchmarkId::new("features", size), &article, |b, a| {
             b.iter(|| pipeline.features(black_box(*a)))
         });
-        let features = pipeline.features(article);
-        group.bench_with_input(BenchmarkId::new("score", size), &features, |b, f| {
-            b.iter(|| classifier.model().score(black_box(f)))
+        // Serving's path: tokens straight to vocabulary ids, weighted.
+        let model = classifier.model();
+        group.bench_with_input(BenchmarkId::new("vectorise", size), &article, |b, a| {
+            b.iter(|| model.vectorise(pipeline, black_box(*a)))
+        });
+        let vector = model.vectorise(pipeline, article);
+        group.bench_with_input(BenchmarkId::new("score", size), &vector, |b, v| {
+            b.iter(|| model.score_vector(black_box(v)))
         });
         let options = ClassifyOptions::default();
         group.bench_with_input(BenchmarkId::new("classify", size), &article, |b, a| {

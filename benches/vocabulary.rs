@@ -33,9 +33,10 @@ fn vocabulary(c: &mut Criterion) {
             actual >= size * 9 / 10,
             "synthetic model has {actual} terms, wanted about {size}"
         );
-        let features = classifier.pipeline().features(article);
-        group.bench_with_input(BenchmarkId::new("score", size), &features, |b, f| {
-            b.iter(|| classifier.model().score(black_box(f)))
+        let model = classifier.model();
+        let vector = model.vectorise(classifier.pipeline(), article);
+        group.bench_with_input(BenchmarkId::new("score", size), &vector, |b, v| {
+            b.iter(|| model.score_vector(black_box(v)))
         });
         group.bench_with_input(BenchmarkId::new("classify", size), &article, |b, a| {
             b.iter(|| classifier.classify(black_box(*a), &options))

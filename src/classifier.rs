@@ -94,13 +94,13 @@ impl Classifier {
         options: &ClassifyOptions,
     ) -> Result<Classification> {
         let fallback = self.check_options(options)?;
-        let features = self.pipeline.features(article);
-        if features.is_empty() {
+        let vector = self.model.vectorise(&self.pipeline, article);
+        if vector.has_no_terms() {
             return Err(Error::InvalidArticle(
                 "article has no words to classify: title and body are empty or only punctuation, numbers and stop words".into(),
             ));
         }
-        let scores = self.model.score(&features);
+        let scores = self.model.score_vector(&vector);
         let ranking = scores.ranking();
         let (top, runner_up) = (ranking[0], ranking[1]);
         let labels = self.model.labels();
@@ -112,7 +112,7 @@ impl Classifier {
         let evidence = if options.explain {
             let other = if chosen == top { runner_up } else { top };
             self.model
-                .evidence(&features, chosen, other, EVIDENCE_TERMS)
+                .vector_evidence(&vector, chosen, other, EVIDENCE_TERMS)
         } else {
             Vec::new()
         };

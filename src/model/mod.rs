@@ -11,13 +11,14 @@ mod linfa_bridge;
 pub mod metrics;
 mod scorer;
 pub mod split;
+mod term_ids;
 mod weighting;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
 pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
 pub use em::EmParams;
 pub use fit::{describe, extract_features, Calibration, TrainParams, ValidTrainParams};
-pub use scorer::{Model, Scores, TermEvidence, TrainingMetadata};
+pub use scorer::{ArticleVector, Model, Scores, TermEvidence, TrainingMetadata};
 pub use weighting::Weighting;
 
 /// The labels of `LABELS.md`, in the order models list them by default.
@@ -36,3 +37,5 @@ pub fn default_labels() -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vectorise_tests;

@@ -2,14 +2,13 @@
 //! weights, so scoring one article costs O(terms in the article × labels),
 //! whatever the vocabulary size.
 
-use foldhash::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::metrics::EvaluationSummary;
+use super::term_ids::{IdCounter, TermIds};
 use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
-use crate::text::{Features, TextConfig};
+use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
 
 /// What was trained, on what, when; stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,8 +63,8 @@ pub(crate) struct ModelParts {
 #[derive(Debug, Clone)]
 pub struct Model {
     parts: ModelParts,
-    /// foldhash: looked up once per distinct term of every article.
-    term_index: HashMap<String, u32>,
+    /// Tokens and token pairs to vocabulary ids.
+    pub(super) term_ids: TermIds,
     /// `weights[term * labels + label]`: one term's weights are adjacent, so
     /// a sparse dot product reads one short run per term.
     weights: Vec<f64>,
@@ -114,15 +113,10 @@ impl Model {
                 weights[term * labels + label] = sign * w / norm;
             }
         }
-        let term_index = parts
-            .vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, term)| (term.clone(), i as u32))
-            .collect();
+        let term_ids = TermIds::new(&parts.vocabulary, parts.text.bigrams);
         Ok(Self {
             parts,
-            term_index,
+            term_ids,
             weights,
             version,
         })
@@ -177,11 +171,24 @@ impl Model {
     pub(crate) fn vector(&self, features: &Features) -> SparseRow {
         let mut row: SparseRow = features
             .iter()
-            .filter_map(|(term, count)| Some((*self.term_index.get(term)?, count)))
+            .filter_map(|(term, count)| Some((self.term_ids.term(term)?, count)))
             .collect();
         row.sort_unstable_by_key(|&(t, _)| t);
         self.parts.weighting.apply(&mut row, &self.parts.idf);
         row
+    }
+
+    /// The article as the model scores it, straight from its tokens to
+    /// vocabulary ids (no term names). Equal to `vector(pipeline.features(…))`
+    /// bit for bit; `pipeline` must be built from this model's text config.
+    pub fn vectorise(&self, pipeline: &TextPipeline, article: ArticleText<'_>) -> ArticleVector {
+        // Sized for a typical article's distinct terms; grows if needed.
+        let expected_terms = (article.title.len() + article.body.len()) / 6;
+        let mut counter = IdCounter::new(&self.term_ids, expected_terms);
+        pipeline.features_into(article, &mut counter);
+        let (mut row, terms_seen) = counter.finish();
+        self.parts.weighting.apply(&mut row, &self.parts.idf);
+        ArticleVector { row, terms_seen }
     }
 
     /// Joint log-likelihood of every label: the class log prior plus each
@@ -214,7 +221,15 @@ impl Model {
     }
 
     pub fn score(&self, features: &Features) -> Scores {
-        let log_joint = self.log_joint(features);
+        self.score_row(&self.vector(features))
+    }
+
+    pub fn score_vector(&self, vector: &ArticleVector) -> Scores {
+        self.score_row(&vector.row)
+    }
+
+    fn score_row(&self, row: &SparseRow) -> Scores {
+        let log_joint = self.log_joint_of(row);
         let calibrated: Vec<f64> = log_joint
             .iter()
             .zip(&self.parts.label_bias)
@@ -240,11 +255,31 @@ impl Model {
         other: usize,
         limit: usize,
     ) -> Vec<TermEvidence> {
+        self.evidence_of(&self.vector(features), chosen, other, limit)
+    }
+
+    /// [`Self::evidence`] for an article vectorised by [`Self::vectorise`].
+    pub fn vector_evidence(
+        &self,
+        vector: &ArticleVector,
+        chosen: usize,
+        other: usize,
+        limit: usize,
+    ) -> Vec<TermEvidence> {
+        self.evidence_of(&vector.row, chosen, other, limit)
+    }
+
+    fn evidence_of(
+        &self,
+        row: &SparseRow,
+        chosen: usize,
+        other: usize,
+        limit: usize,
+    ) -> Vec<TermEvidence> {
         let labels = self.parts.labels.len();
-        let mut evidence: Vec<TermEvidence> = self
-            .vector(features)
-            .into_iter()
-            .filter_map(|(t, value)| {
+        let mut evidence: Vec<TermEvidence> = row
+            .iter()
+            .filter_map(|&(t, value)| {
                 let t = t as usize;
                 let row = &self.weights[t * labels..(t + 1) * labels];
                 let weight = value * (row[chosen] - row[other]) / self.parts.temperature;
@@ -261,6 +296,26 @@ impl Model {
         });
         evidence.truncate(limit);
         evidence
+    }
+}
+
+/// One article as a model scores it (see [`Model::vectorise`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleVector {
+    pub(super) row: SparseRow,
+    terms_seen: usize,
+}
+
+impl ArticleVector {
+    /// Whether the article had no terms at all (known to the model or not):
+    /// nothing to classify.
+    pub fn has_no_terms(&self) -> bool {
+        self.terms_seen == 0
+    }
+
+    /// How many of the article's distinct terms the model knows.
+    pub fn known_terms(&self) -> usize {
+        self.row.len()
     }
 }
 

@@ -63,10 +63,58 @@ pub struct Features {
     counts: Vec<(String, f64)>,
 }
 
-/// Accumulates counts, then sorts them into [`Features`].
+/// Receives an article's terms in the order the text path produces them.
+///
+/// The text path has one implementation ([`super::TextPipeline::features_into`])
+/// and two consumers: [`FeatureBuilder`] names every term (training, reports,
+/// `Features`), the model's id counter maps tokens straight to vocabulary ids
+/// (serving). Both see the same calls in the same order, so they count the
+/// same terms with the same floating-point sums.
+pub trait TermSink {
+    /// The content tokens of one part of the article, in order, each counting
+    /// `weight`; with `bigrams`, also every adjacent pair (`first_second`),
+    /// after the part's tokens.
+    fn add_tokens(&mut self, tokens: &[&str], weight: f64, bigrams: bool);
+
+    /// One pair of adjacent Han characters, named `#XY`.
+    fn add_char_pair(&mut self, first: char, second: char, weight: f64);
+}
+
+/// Calls `sink.add_char_pair` for every pair of adjacent Han characters of
+/// `text`.
+pub(super) fn add_char_bigrams(sink: &mut impl TermSink, text: &str, weight: f64) {
+    let mut previous: Option<char> = None;
+    for ch in text.chars() {
+        let han = ('\u{4e00}'..='\u{9fff}').contains(&ch);
+        if let (true, Some(first)) = (han, previous) {
+            sink.add_char_pair(first, ch, weight);
+        }
+        previous = han.then_some(ch);
+    }
+}
+
+/// Accumulates named counts, then sorts them into [`Features`].
 #[derive(Debug, Default)]
 pub(super) struct FeatureBuilder {
     counts: HashMap<String, f64>,
+}
+
+impl TermSink for FeatureBuilder {
+    fn add_tokens(&mut self, tokens: &[&str], weight: f64, bigrams: bool) {
+        for token in tokens {
+            self.add(token, weight);
+        }
+        if bigrams {
+            for pair in tokens.windows(2) {
+                self.add(&bigram(pair[0], pair[1]), weight);
+            }
+        }
+    }
+
+    fn add_char_pair(&mut self, first: char, second: char, weight: f64) {
+        let mut name = [0u8; 7];
+        self.add(char_bigram(first, second, &mut name), weight);
+    }
 }
 
 impl FeatureBuilder {
@@ -74,34 +122,6 @@ impl FeatureBuilder {
     pub(super) fn with_capacity(terms: usize) -> Self {
         Self {
             counts: HashMap::with_capacity_and_hasher(terms, Default::default()),
-        }
-    }
-
-    pub(super) fn add_tokens(&mut self, tokens: &[&str], weight: f64, config: &TextConfig) {
-        for token in tokens {
-            self.add(token, weight);
-        }
-        if config.bigrams {
-            for pair in tokens.windows(2) {
-                self.add(&bigram(pair[0], pair[1]), weight);
-            }
-        }
-    }
-
-    /// Adds every pair of adjacent Han characters of `text` as `#XY`.
-    pub(super) fn add_char_bigrams(&mut self, text: &str, weight: f64) {
-        let mut previous: Option<char> = None;
-        let mut name = String::with_capacity(7);
-        for ch in text.chars() {
-            let han = ('\u{4e00}'..='\u{9fff}').contains(&ch);
-            if let (true, Some(first)) = (han, previous) {
-                name.clear();
-                name.push('#');
-                name.push(first);
-                name.push(ch);
-                self.add(&name, weight);
-            }
-            previous = han.then_some(ch);
         }
     }
 
@@ -152,6 +172,15 @@ impl Features {
     pub fn len(&self) -> usize {
         self.counts.len()
     }
+}
+
+/// The feature name of a pair of adjacent Han characters, `#XY`, written
+/// into `buffer` (Han characters of the BMP take 3 bytes each).
+pub fn char_bigram(first: char, second: char, buffer: &mut [u8; 7]) -> &str {
+    buffer[0] = b'#';
+    let n = first.encode_utf8(&mut buffer[1..]).len();
+    let m = second.encode_utf8(&mut buffer[1 + n..]).len();
+    std::str::from_utf8(&buffer[..1 + n + m]).expect("chars encode as UTF-8")
 }
 
 /// The feature name of an adjacent pair of tokens.

@@ -12,7 +12,7 @@ mod segment;
 mod stopwords;
 
 pub use boilerplate::strip_boilerplate;
-pub use features::{Features, TextConfig};
+pub use features::{bigram, char_bigram, Features, TermSink, TextConfig};
 pub use normalise::normalise;
 pub use segment::is_content_token;
 
@@ -57,31 +57,39 @@ impl TextPipeline {
             .collect()
     }
 
-    /// The features of one article; the single entry point for training and
-    /// serving alike.
+    /// The features of one article, named: training, evaluation and reports.
     pub fn features(&self, article: ArticleText<'_>) -> Features {
+        let title_and_body = article.title.len() + article.body.len();
+        // Sized for a typical article's distinct terms; grows if needed.
+        let mut builder = features::FeatureBuilder::with_capacity(title_and_body / 6);
+        self.features_into(article, &mut builder);
+        builder.finish()
+    }
+
+    /// Feeds one article's terms to `sink`: the single text path behind
+    /// [`Self::features`] and the model's id-based serving path.
+    pub fn features_into(&self, article: ArticleText<'_>, sink: &mut impl TermSink) {
         let title = normalise(article.title);
         let mut body = normalise(article.body);
         if self.config.strip_boilerplate {
             body = strip_boilerplate(&body).into_owned();
         }
         let hmm = self.config.hmm;
-        // Sized for a typical article's distinct terms; grows if needed.
-        let mut features = features::FeatureBuilder::with_capacity((title.len() + body.len()) / 6);
         let (lead, rest) = split_lead(&body);
         let weighted_parts = [
             (title.as_str(), self.config.title_weight),
             (lead, self.config.lead_weight),
             (rest, 1.0),
         ];
+        let mut tokens: Vec<&str> = Vec::new();
         for (part, weight) in weighted_parts {
-            let tokens: Vec<&str> = segment::content_tokens(&self.jieba, part, hmm).collect();
-            features.add_tokens(&tokens, weight, &self.config);
+            tokens.clear();
+            tokens.extend(segment::content_tokens(&self.jieba, part, hmm));
+            sink.add_tokens(&tokens, weight, self.config.bigrams);
             if self.config.char_bigrams {
-                features.add_char_bigrams(part, weight);
+                features::add_char_bigrams(sink, part, weight);
             }
         }
-        features.finish()
     }
 }
 

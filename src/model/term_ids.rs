@@ -1,0 +1,149 @@
+//! Serving's view of the vocabulary: tokens and token pairs straight to
+//! vocabulary ids, so scoring an article builds no term names.
+//!
+//! Training names every feature (`东数_西算` for a bigram); serving would
+//! have to build the same `String` for every token pair of every article only
+//! to look it up. Instead every token that can occur in a vocabulary term
+//! gets an id once, at model load, and a bigram is found by the pair of its
+//! tokens' ids. Ids below the vocabulary size are vocabulary terms; higher
+//! ids are tokens known only as halves of bigrams (they score nothing alone).
+
+use foldhash::HashMap;
+
+use super::weighting::SparseRow;
+use crate::text::{char_bigram, TermSink};
+
+/// Token → id and (token id, token id) → bigram id.
+#[derive(Debug, Clone)]
+pub(crate) struct TermIds {
+    /// foldhash: looked up once per token of every article.
+    tokens: HashMap<Box<str>, u32>,
+    pairs: HashMap<u64, u32>,
+    vocabulary_size: u32,
+}
+
+impl TermIds {
+    /// `bigrams`: whether the model's text path counts token pairs, i.e.
+    /// whether a vocabulary term with `_` may name one.
+    pub(crate) fn new(vocabulary: &[String], bigrams: bool) -> Self {
+        let vocabulary_size = u32::try_from(vocabulary.len()).expect("vocabulary fits in u32");
+        let mut tokens: HashMap<Box<str>, u32> = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(id, term)| (term.as_str().into(), id as u32))
+            .collect();
+        let mut pairs = HashMap::default();
+        if bigrams {
+            for (id, term) in vocabulary.iter().enumerate() {
+                // A token may itself contain `_` (jieba keeps `a_b` whole),
+                // so `x_y_z` is the pair (x, y_z) and the pair (x_y, z):
+                // index every split, as the string path would build either.
+                for (at, _) in term.match_indices('_') {
+                    let first = token_id(&mut tokens, &term[..at]);
+                    let second = token_id(&mut tokens, &term[at + 1..]);
+                    pairs.insert(pair_key(first, second), id as u32);
+                }
+            }
+        }
+        Self {
+            tokens,
+            pairs,
+            vocabulary_size,
+        }
+    }
+
+    /// The id of a vocabulary term given by name.
+    pub(crate) fn term(&self, name: &str) -> Option<u32> {
+        self.tokens
+            .get(name)
+            .copied()
+            .filter(|&id| id < self.vocabulary_size)
+    }
+}
+
+/// The id of `token`, adding it past the vocabulary if it is new.
+fn token_id(tokens: &mut HashMap<Box<str>, u32>, token: &str) -> u32 {
+    if let Some(&id) = tokens.get(token) {
+        return id;
+    }
+    let id = u32::try_from(tokens.len()).expect("token ids fit in u32");
+    tokens.insert(token.into(), id);
+    id
+}
+
+fn pair_key(first: u32, second: u32) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+/// A [`TermSink`] that counts vocabulary ids: the serving side of the text
+/// path. Counts add up per id in the order the text path emits terms, which
+/// is the order [`crate::text::Features`] adds them, so the sums are
+/// bit-identical to counting by name.
+pub(crate) struct IdCounter<'m> {
+    ids: &'m TermIds,
+    counts: HashMap<u32, f64>,
+    /// Terms the article has, known to the model or not: zero means there was
+    /// nothing to classify.
+    terms_seen: usize,
+    /// The current part's token ids, reused between parts.
+    part: Vec<Option<u32>>,
+}
+
+impl<'m> IdCounter<'m> {
+    pub(crate) fn new(ids: &'m TermIds, expected_terms: usize) -> Self {
+        Self {
+            ids,
+            counts: HashMap::with_capacity_and_hasher(expected_terms, Default::default()),
+            terms_seen: 0,
+            part: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, id: u32, weight: f64) {
+        if id < self.ids.vocabulary_size {
+            *self.counts.entry(id).or_insert(0.0) += weight;
+        }
+    }
+
+    /// The known terms' counts in vocabulary order, and how many terms the
+    /// article had in all.
+    pub(crate) fn finish(self) -> (SparseRow, usize) {
+        let mut row: SparseRow = self.counts.into_iter().collect();
+        row.sort_unstable_by_key(|&(id, _)| id);
+        (row, self.terms_seen)
+    }
+}
+
+impl TermSink for IdCounter<'_> {
+    fn add_tokens(&mut self, tokens: &[&str], weight: f64, bigrams: bool) {
+        self.terms_seen += tokens.len();
+        let mut part = std::mem::take(&mut self.part);
+        part.clear();
+        for token in tokens {
+            let id = self.ids.tokens.get(*token).copied();
+            if let Some(id) = id {
+                self.add(id, weight);
+            }
+            part.push(id);
+        }
+        if bigrams {
+            self.terms_seen += tokens.len().saturating_sub(1);
+            for pair in part.windows(2) {
+                if let [Some(first), Some(second)] = *pair {
+                    if let Some(&id) = self.ids.pairs.get(&pair_key(first, second)) {
+                        self.add(id, weight);
+                    }
+                }
+            }
+        }
+        self.part = part;
+    }
+
+    fn add_char_pair(&mut self, first: char, second: char, weight: f64) {
+        self.terms_seen += 1;
+        let mut name = [0u8; 7];
+        if let Some(id) = self.ids.term(char_bigram(first, second, &mut name)) {
+            self.add(id, weight);
+        }
+    }
+}
