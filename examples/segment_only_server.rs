@@ -20,6 +20,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming};
 
+// The same allocator as the server (src/main.rs), so the comparison is
+// like with like.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct SegmentOnly {
     jieba: Arc<Jieba>,
 }

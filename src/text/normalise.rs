@@ -20,13 +20,13 @@ pub fn normalise(text: &str) -> String {
     let mut slow_from: Option<usize> = None;
     // The last stable character, not yet written: if a combining mark
     // follows, NFKC may compose the two, so it joins that run.
-    let mut held: Option<(usize, char)> = None;
+    let mut held: Option<(usize, Simple)> = None;
     for (i, ch) in text.char_indices() {
         if let Some(folded) = simple_nfkc(ch) {
             if let Some(start) = slow_from.take() {
                 text[start..i].nfkc().for_each(|c| out.push(c));
             } else if let Some((_, previous)) = held {
-                out.push(previous);
+                out.push_simple(previous);
             }
             held = Some((i, folded));
         } else if slow_from.is_none() {
@@ -36,25 +36,39 @@ pub fn normalise(text: &str) -> String {
     if let Some(start) = slow_from {
         text[start..].nfkc().for_each(|c| out.push(c));
     } else if let Some((_, last)) = held {
-        out.push(last);
+        out.push_simple(last);
     }
     out.text
+}
+
+/// A character whose NFKC form is one known character (see [`simple_nfkc`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Simple {
+    /// Folds to this ASCII character.
+    Ascii(char),
+    /// Is its own NFKC form and has no case and no whitespace or control
+    /// meaning, so it is copied as it is (CJK ideographs and punctuation):
+    /// by far the most common case, kept off the Unicode tables.
+    Caseless(char),
 }
 
 /// The NFKC form of characters that NFKC maps to one character that never
 /// combines with what comes before it (a normalisation boundary): ASCII, CJK
 /// ideographs, CJK punctuation and quotes, full-width ASCII forms. Text can
 /// be split before them and normalised piecewise with the same result.
-fn simple_nfkc(ch: char) -> Option<char> {
+fn simple_nfkc(ch: char) -> Option<Simple> {
     match ch {
-        '\0'..='\u{7F}' | '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' => Some(ch),
+        '\0'..='\u{7F}' => Some(Simple::Ascii(ch)),
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' => Some(Simple::Caseless(ch)),
         // 、。〃 and the CJK brackets 〈〉《》「」『』【】
-        '\u{3001}'..='\u{3003}' | '\u{3008}'..='\u{3011}' => Some(ch),
+        '\u{3001}'..='\u{3003}' | '\u{3008}'..='\u{3011}' => Some(Simple::Caseless(ch)),
         // ‘ ’ “ ” — ·
-        '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2014}' | '\u{00B7}' => Some(ch),
+        '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2014}' | '\u{00B7}' => {
+            Some(Simple::Caseless(ch))
+        }
         // Full-width ASCII (！ to ～) and the ideographic space.
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(ch as u32 - 0xFEE0),
-        '\u{3000}' => Some(' '),
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(ch as u32 - 0xFEE0).map(Simple::Ascii),
+        '\u{3000}' => Some(Simple::Ascii(' ')),
         _ => None,
     }
 }
@@ -77,15 +91,29 @@ impl Folded {
         }
     }
 
+    fn push_simple(&mut self, simple: Simple) {
+        match simple {
+            Simple::Ascii(ch) => self.push(ch),
+            Simple::Caseless(ch) => {
+                self.flush_space();
+                self.text.push(ch);
+            }
+        }
+    }
+
+    fn flush_space(&mut self) {
+        if self.pending_space {
+            self.text.push(' ');
+            self.pending_space = false;
+        }
+    }
+
     fn push(&mut self, ch: char) {
         if ch.is_whitespace() || ch.is_control() {
             self.pending_space = !self.text.is_empty();
             return;
         }
-        if self.pending_space {
-            self.text.push(' ');
-            self.pending_space = false;
-        }
+        self.flush_space();
         if ch.is_ascii() {
             self.text.push(ch.to_ascii_lowercase());
         } else if is_cjk_ideograph(ch) {
@@ -136,7 +164,16 @@ mod tests {
             .filter_map(|c| simple_nfkc(c).map(|folded| (c, folded)));
         for (ch, folded) in simple {
             let nfkc: Vec<char> = ch.to_string().nfkc().collect();
+            let (Simple::Ascii(folded) | Simple::Caseless(folded)) = folded;
             assert_eq!(nfkc, vec![folded], "{ch:?}");
+            if let Some(Simple::Caseless(_)) = simple_nfkc(ch) {
+                // Copied as is: must need none of `push`'s folding.
+                assert!(
+                    !ch.is_ascii() && !ch.is_whitespace() && !ch.is_control(),
+                    "{ch:?}"
+                );
+                assert_eq!(ch.to_lowercase().collect::<Vec<_>>(), vec![ch], "{ch:?}");
+            }
         }
     }
 
