@@ -225,3 +225,22 @@ fn classify_command_reads_jsonl_and_plain_text() {
     let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(line["label"], "trade");
 }
+
+#[test]
+fn serve_refuses_zero_limits_with_a_clear_error() {
+    for flag in [
+        "--max-in-flight",
+        "--max-batch-articles",
+        "--max-article-chars",
+        "--max-message-bytes",
+        "--max-concurrent-streams",
+    ] {
+        let out = run(&["serve", "--addr", "127.0.0.1:0", flag, "0"]);
+        assert!(!out.status.success(), "{flag} 0 must not start a server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains("must be at least 1"),
+            "{flag}: {stderr}"
+        );
+    }
+}

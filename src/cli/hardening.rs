@@ -15,20 +15,20 @@ use crate::service::Hardening;
 #[derive(Args, Debug)]
 pub struct HardeningArgs {
     /// Largest request message accepted, in bytes (RESOURCE_EXHAUSTED above).
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes, value_parser = at_least_one::<usize>)]
     max_message_bytes: usize,
     /// Longest article title or body, in characters (INVALID_ARGUMENT above).
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_ARTICLE_CHARS", default_value_t = Limits::default().max_article_chars)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_ARTICLE_CHARS", default_value_t = Limits::default().max_article_chars, value_parser = at_least_one::<usize>)]
     max_article_chars: usize,
     /// Most articles in one ClassifyBatch call (INVALID_ARGUMENT above).
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_BATCH_ARTICLES", default_value_t = Limits::default().max_batch_articles)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_BATCH_ARTICLES", default_value_t = Limits::default().max_batch_articles, value_parser = at_least_one::<usize>)]
     max_batch_articles: usize,
     /// HTTP/2 concurrent streams (calls) per connection.
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_CONCURRENT_STREAMS", default_value_t = Limits::default().max_concurrent_streams)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_CONCURRENT_STREAMS", default_value_t = Limits::default().max_concurrent_streams, value_parser = at_least_one::<u32>)]
     max_concurrent_streams: u32,
     /// Classification jobs admitted at once; more are shed with
     /// RESOURCE_EXHAUSTED. Default: 32 per CPU core.
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_IN_FLIGHT")]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_IN_FLIGHT", value_parser = at_least_one::<usize>)]
     max_in_flight: Option<usize>,
     /// How long a job may wait for a free --max-in-flight slot before it is
     /// shed.
@@ -52,6 +52,20 @@ pub struct HardeningArgs {
     /// Require client certificates signed by this PEM CA (mutual TLS).
     #[arg(long, env = "POLICY_CLASSIFIER_TLS_CLIENT_CA", requires = "tls_cert")]
     tls_client_ca: Option<PathBuf>,
+}
+
+/// A count limit: 0 would refuse every request, so it is a usage error, not
+/// a setting.
+fn at_least_one<T>(value: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let parsed: T = value.parse().map_err(|e: T::Err| e.to_string())?;
+    if parsed < T::from(1) {
+        return Err("must be at least 1".into());
+    }
+    Ok(parsed)
 }
 
 impl HardeningArgs {
