@@ -113,7 +113,8 @@ impl Model {
                 weights[term * labels + label] = sign * w / norm;
             }
         }
-        let term_ids = TermIds::new(&parts.vocabulary, parts.text.bigrams);
+        let term_ids =
+            TermIds::new(&parts.vocabulary, parts.text.bigrams).map_err(Error::InvalidParameter)?;
         Ok(Self {
             parts,
             term_ids,

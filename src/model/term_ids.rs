@@ -25,13 +25,18 @@ pub(crate) struct TermIds {
 impl TermIds {
     /// `bigrams`: whether the model's text path counts token pairs, i.e.
     /// whether a vocabulary term with `_` may name one.
-    pub(crate) fn new(vocabulary: &[String], bigrams: bool) -> Self {
+    /// Fails on a repeated vocabulary term: a model file with one would give
+    /// one name two columns.
+    pub(crate) fn new(vocabulary: &[String], bigrams: bool) -> Result<Self, String> {
         let vocabulary_size = u32::try_from(vocabulary.len()).expect("vocabulary fits in u32");
         let mut tokens: HashMap<Box<str>, u32> = vocabulary
             .iter()
             .enumerate()
             .map(|(id, term)| (term.as_str().into(), id as u32))
             .collect();
+        if tokens.len() != vocabulary.len() {
+            return Err("the vocabulary lists a term twice".into());
+        }
         let mut pairs = HashMap::default();
         if bigrams {
             for (id, term) in vocabulary.iter().enumerate() {
@@ -45,11 +50,11 @@ impl TermIds {
                 }
             }
         }
-        Self {
+        Ok(Self {
             tokens,
             pairs,
             vocabulary_size,
-        }
+        })
     }
 
     /// The id of a vocabulary term given by name.

@@ -138,3 +138,14 @@ fn a_pair_of_tokens_with_underscores_finds_its_bigram() {
         );
     }
 }
+
+#[test]
+fn a_vocabulary_with_a_repeated_term_is_refused() {
+    let (model, _) = model_knowing_everything(TextConfig::default());
+    let mut parts = model.parts().clone();
+    parts.vocabulary[1] = parts.vocabulary[0].clone();
+    let error = Model::from_parts(parts, "test".into())
+        .expect_err("a repeated term must not load")
+        .to_string();
+    assert!(error.contains("twice"), "{error}");
+}
