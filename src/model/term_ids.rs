@@ -11,7 +11,7 @@
 use foldhash::HashMap;
 
 use super::weighting::SparseRow;
-use crate::text::{char_bigram, TermSink};
+use crate::text::TermSink;
 
 /// Token → id and (token id, token id) → bigram id.
 #[derive(Debug, Clone)]
@@ -19,6 +19,9 @@ pub(crate) struct TermIds {
     /// foldhash: looked up once per token of every article.
     tokens: HashMap<Box<str>, u32>,
     pairs: HashMap<u64, u32>,
+    /// `#XY` terms (adjacent Han characters) by their two characters, so a
+    /// character pair costs an integer lookup, not a string built and hashed.
+    char_pairs: HashMap<u64, u32>,
     vocabulary_size: u32,
 }
 
@@ -50,9 +53,23 @@ impl TermIds {
                 }
             }
         }
+        let char_pairs = vocabulary
+            .iter()
+            .enumerate()
+            .filter_map(|(id, term)| {
+                let mut chars = term.strip_prefix('#')?.chars();
+                match (chars.next(), chars.next(), chars.next()) {
+                    (Some(first), Some(second), None) => {
+                        Some((pair_key(first as u32, second as u32), id as u32))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
         Ok(Self {
             tokens,
             pairs,
+            char_pairs,
             vocabulary_size,
         })
     }
@@ -146,8 +163,8 @@ impl TermSink for IdCounter<'_> {
 
     fn add_char_pair(&mut self, first: char, second: char, weight: f64) {
         self.terms_seen += 1;
-        let mut name = [0u8; 7];
-        if let Some(id) = self.ids.term(char_bigram(first, second, &mut name)) {
+        let key = pair_key(first as u32, second as u32);
+        if let Some(&id) = self.ids.char_pairs.get(&key) {
             self.add(id, weight);
         }
     }
