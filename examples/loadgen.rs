@@ -35,7 +35,7 @@ use tonic_health::pb::HealthCheckRequest;
 // The same allocator as the server (src/main.rs), so the comparison is
 // like with like.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

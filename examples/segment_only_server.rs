@@ -23,7 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 // The same allocator as the server (src/main.rs), so the comparison is
 // like with like.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 struct SegmentOnly {
     jieba: Arc<Jieba>,
