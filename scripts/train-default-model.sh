@@ -15,7 +15,8 @@ cargo run --release --quiet -- train \
   --out models/default.model --force \
   --strip-boilerplate true --bigrams true --char-bigrams false --title-weight 2 --lead-weight 1 \
   --sublinear-tf false --idf true --l2 true \
-  --complement false --alpha 0.01 --min-df 2 --prior-weight 1 \
+  --complement false --alpha 0.05 --min-df 2 --prior-weight 1 \
+  --dmnb-rounds 3 --dmnb-step 10 --dmnb-loss-power 0.5 \
   --calibration temperature-and-bias --calibration-folds 5 \
   --cv 5 --seed 17 \
   "$@"

@@ -8,8 +8,10 @@ use ndarray::{Array2, Axis};
 
 use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
 use super::corpus::LabeledDocument;
+use super::discriminative::DiscriminativeParams;
 use super::em::{expected_sums, EmParams};
 use super::linfa_bridge::feature_log_prob_from_class_sums;
+use super::parallel::map_in_order;
 use super::scorer::{Model, ModelParts, TrainingMetadata};
 use super::split::stratified_folds;
 use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
@@ -45,6 +47,8 @@ pub struct TrainParams {
     pub seed: u64,
     /// Semi-supervised EM over unlabelled documents, when some are given.
     pub em: EmParams,
+    /// Discriminative reweighting rounds of the labelled documents (DMNB).
+    pub discriminative: DiscriminativeParams,
     /// Recorded as the training time; fixed by the caller so that the same
     /// data and parameters give a byte-identical model file.
     pub trained_at: String,
@@ -65,6 +69,7 @@ impl Default for TrainParams {
             calibration_folds: 0,
             seed: 17,
             em: EmParams::default(),
+            discriminative: DiscriminativeParams::default(),
             trained_at: "1970-01-01T00:00:00Z".into(),
         }
     }
@@ -118,6 +123,25 @@ impl TrainParams {
                 self.prior_weight
             ));
         }
+        let dmnb = &self.discriminative;
+        if !(dmnb.step.is_finite() && dmnb.step >= 0.0) {
+            return invalid(format!(
+                "discriminative step must be >= 0, is {}",
+                dmnb.step
+            ));
+        }
+        if !(dmnb.loss_power.is_finite() && dmnb.loss_power > 0.0) {
+            return invalid(format!(
+                "discriminative loss power must be > 0, is {}",
+                dmnb.loss_power
+            ));
+        }
+        if dmnb.rounds > 0 && (self.complement || self.normalise_weights) {
+            return invalid(
+                "discriminative rounds reweight a multinomial model: not with complement or normalised weights"
+                    .into(),
+            );
+        }
         Ok(ValidTrainParams(self))
     }
 }
@@ -152,8 +176,20 @@ impl ValidTrainParams {
         labels: &[usize],
         unlabeled: &[Features],
     ) -> Result<Model> {
-        let mut model = self.fit_uncalibrated(features, labels, unlabeled)?;
-        let held_out = self.held_out_scores(features, labels, unlabeled)?;
+        let features: Vec<&Features> = features.iter().collect();
+        self.fit_documents(&features, labels, unlabeled)
+    }
+
+    /// [`Self::fit_semi_supervised`] on borrowed features (cross-validation
+    /// fits on subsets without copying them). The model and the calibration
+    /// folds' models are independent fits, run side by side.
+    pub(crate) fn fit_documents(
+        &self,
+        features: &[&Features],
+        labels: &[usize],
+        unlabeled: &[Features],
+    ) -> Result<Model> {
+        let (mut model, held_out) = self.fit_with_held_out_scores(features, labels, unlabeled)?;
         let (temperature, bias) = match self.0.calibration {
             _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
             Calibration::None => (1.0, vec![0.0; model.labels().len()]),
@@ -170,7 +206,7 @@ impl ValidTrainParams {
     /// `em.rs`); with no unlabelled documents, a plain fit. Temperature 1.
     pub(crate) fn fit_uncalibrated(
         &self,
-        features: &[Features],
+        features: &[&Features],
         labels: &[usize],
         unlabeled: &[Features],
     ) -> Result<Model> {
@@ -205,7 +241,14 @@ impl ValidTrainParams {
                 row
             })
             .collect();
-        let class_sums = sum_rows_per_label(&rows, labels, vocabulary.len(), label_count);
+        let mut document_weights = vec![1.0; rows.len()];
+        let mut class_sums = sum_rows_per_label(
+            &rows,
+            labels,
+            &document_weights,
+            vocabulary.len(),
+            label_count,
+        );
         let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
@@ -228,6 +271,24 @@ impl ValidTrainParams {
             },
         };
         self.estimate(&mut parts, &class_sums, &label_mass)?;
+        let dmnb = &params.discriminative;
+        for _ in 0..dmnb.rounds {
+            dmnb.add_losses(
+                &parts.class_log_prior,
+                &parts.feature_log_prob,
+                &rows,
+                labels,
+                &mut document_weights,
+            );
+            class_sums = sum_rows_per_label(
+                &rows,
+                labels,
+                &document_weights,
+                parts.vocabulary.len(),
+                label_count,
+            );
+            self.estimate(&mut parts, &class_sums, &label_mass)?;
+        }
         let mut model = Model::from_parts(parts.clone(), "unsaved".into())?;
         if !unlabeled_rows.is_empty() {
             for _ in 0..params.em.iterations {
@@ -265,33 +326,58 @@ impl ValidTrainParams {
         Ok(())
     }
 
-    /// Out-of-fold joint log-likelihoods over the training set, for the
-    /// calibration temperature; empty when calibration is off.
-    fn held_out_scores(
+    /// The uncalibrated model on all of `features`, and the out-of-fold
+    /// joint log-likelihoods over them that the calibration fits on (empty
+    /// when calibration is off). The model and each calibration fold's model
+    /// are independent fits: they run on all cores, and the scores are
+    /// collected in fold order, so the result does not depend on the cores.
+    fn fit_with_held_out_scores(
         &self,
-        features: &[Features],
+        features: &[&Features],
         labels: &[usize],
         unlabeled: &[Features],
-    ) -> Result<Vec<HeldOut>> {
+    ) -> Result<(Model, Vec<HeldOut>)> {
         let folds = self.0.calibration_folds;
-        if folds < 2 || self.0.calibration == Calibration::None {
-            return Ok(Vec::new());
+        let calibrate = folds >= 2 && self.0.calibration != Calibration::None;
+        if !calibrate {
+            return Ok((
+                self.fit_uncalibrated(features, labels, unlabeled)?,
+                Vec::new(),
+            ));
         }
         let assignment = stratified_folds(labels, folds, self.0.seed);
-        let mut held_out = Vec::with_capacity(features.len());
-        for fold in 0..folds {
+        // Job 0 fits on everything; job f + 1 leaves calibration fold f out
+        // and scores it.
+        let jobs = map_in_order(folds + 1, |job| -> Result<(Option<Model>, Vec<HeldOut>)> {
+            let Some(fold) = job.checked_sub(1) else {
+                return Ok((
+                    Some(self.fit_uncalibrated(features, labels, unlabeled)?),
+                    Vec::new(),
+                ));
+            };
             let (train, test): (Vec<usize>, Vec<usize>) =
                 (0..features.len()).partition(|&i| assignment[i] != fold);
-            let train_features: Vec<Features> =
-                train.iter().map(|&i| features[i].clone()).collect();
+            let train_features: Vec<&Features> = train.iter().map(|&i| features[i]).collect();
             let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
             let model = self.fit_uncalibrated(&train_features, &train_labels, unlabeled)?;
-            held_out.extend(test.iter().map(|&i| HeldOut {
-                log_joint: model.log_joint(&features[i]),
-                truth: labels[i],
-            }));
+            let held_out = test
+                .iter()
+                .map(|&i| HeldOut {
+                    log_joint: model.log_joint(features[i]),
+                    truth: labels[i],
+                })
+                .collect();
+            Ok((None, held_out))
+        });
+        let mut model = None;
+        let mut held_out = Vec::with_capacity(features.len());
+        for job in jobs {
+            let (fitted, scores) = job?;
+            model = model.or(fitted);
+            held_out.extend(scores);
         }
-        Ok(held_out)
+        let model = model.expect("job 0 fits the model");
+        Ok((model, held_out))
     }
 }
 
@@ -333,7 +419,7 @@ fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
 }
 
 /// Terms in at least `min_df` documents, sorted so the file is reproducible.
-fn build_vocabulary(features: &[Features], min_df: usize) -> Vec<String> {
+fn build_vocabulary(features: &[&Features], min_df: usize) -> Vec<String> {
     let mut document_frequency: HashMap<&str, usize> = HashMap::new();
     for doc in features {
         for (term, _) in doc.iter() {
@@ -367,17 +453,19 @@ fn to_row(features: &Features, index: &HashMap<&str, u32>) -> SparseRow {
     row
 }
 
-/// The counting step: one row per label, the sum of its documents' rows.
+/// The counting step: one row per label, the sum of its documents' rows,
+/// each counted `weight` times (1 in plain naive Bayes).
 fn sum_rows_per_label(
     rows: &[SparseRow],
     labels: &[usize],
+    weights: &[f64],
     vocabulary_size: usize,
     label_count: usize,
 ) -> Array2<f64> {
     let mut sums = Array2::zeros((label_count, vocabulary_size));
-    for (row, &label) in rows.iter().zip(labels) {
+    for ((row, &label), &weight) in rows.iter().zip(labels).zip(weights) {
         for &(t, value) in row {
-            sums[[label, t as usize]] += value;
+            sums[[label, t as usize]] += weight * value;
         }
     }
     sums
@@ -411,7 +499,7 @@ pub fn describe(params: &TrainParams) -> String {
         "multinomial"
     };
     format!(
-        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
+        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, discriminative_rounds={}, discriminative_step={}, discriminative_loss_power={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
         params.alpha,
         params.min_df,
         w.sublinear_tf,
@@ -419,6 +507,9 @@ pub fn describe(params: &TrainParams) -> String {
         w.l2_normalise,
         params.normalise_weights,
         params.prior_weight,
+        params.discriminative.rounds,
+        params.discriminative.step,
+        params.discriminative.loss_power,
         params.calibration,
         params.calibration_folds,
         params.em.iterations,
