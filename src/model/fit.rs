@@ -2,8 +2,6 @@
 //! [`Model`] that only predicts. Counting, smoothing (linfa-bayes) and priors
 //! are separate steps.
 
-use std::collections::HashMap;
-
 use ndarray::{Array2, Axis};
 
 use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
@@ -14,6 +12,7 @@ use super::linfa_bridge::feature_log_prob_from_class_sums;
 use super::parallel::map_in_order;
 use super::scorer::{Model, ModelParts, TrainingMetadata};
 use super::split::stratified_folds;
+use super::terms::{NumberedDocuments, TermCounts, TermTable};
 use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
@@ -204,14 +203,15 @@ impl ValidTrainParams {
 
     /// Fits labelled features plus `unlabeled` ones through EM (see
     /// `em.rs`); with no unlabelled documents, a plain fit. Temperature 1.
-    pub(crate) fn fit_uncalibrated(
+    fn fit_uncalibrated(
         &self,
-        features: &[&Features],
+        table: &TermTable,
+        documents: &[&TermCounts],
         labels: &[usize],
-        unlabeled: &[Features],
+        unlabeled: &[TermCounts],
     ) -> Result<Model> {
         let params = &self.0;
-        if features.is_empty() {
+        if documents.is_empty() {
             return Err(Error::EmptyCorpus);
         }
         let label_count = params.labels.len();
@@ -222,11 +222,10 @@ impl ValidTrainParams {
                 params.labels[empty]
             )));
         }
-        let vocabulary = build_vocabulary(features, params.min_df);
-        let index = vocabulary_index(&vocabulary);
-        let mut rows: Vec<SparseRow> = features.iter().map(|f| to_row(f, &index)).collect();
+        let vocabulary = table.vocabulary(documents, params.min_df);
+        let mut rows: Vec<SparseRow> = documents.iter().map(|d| vocabulary.row(d)).collect();
         let idf = if params.weighting.idf {
-            inverse_document_frequency(&rows, vocabulary.len())
+            inverse_document_frequency(&rows, vocabulary.terms.len())
         } else {
             Vec::new()
         };
@@ -235,8 +234,8 @@ impl ValidTrainParams {
         }
         let unlabeled_rows: Vec<SparseRow> = unlabeled
             .iter()
-            .map(|f| {
-                let mut row = to_row(f, &index);
+            .map(|d| {
+                let mut row = vocabulary.row(d);
                 params.weighting.apply(&mut row, &idf);
                 row
             })
@@ -246,14 +245,14 @@ impl ValidTrainParams {
             &rows,
             labels,
             &document_weights,
-            vocabulary.len(),
+            vocabulary.terms.len(),
             label_count,
         );
         let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
-            vocabulary,
+            vocabulary: vocabulary.terms,
             weighting: params.weighting,
             idf,
             class_log_prior: Vec::new(),
@@ -264,7 +263,7 @@ impl ValidTrainParams {
             label_bias: vec![0.0; label_count],
             metadata: TrainingMetadata {
                 trained_at: params.trained_at.clone(),
-                documents: features.len() as u64,
+                documents: documents.len() as u64,
                 documents_per_label,
                 configuration: describe(params),
                 evaluation: None,
@@ -289,19 +288,20 @@ impl ValidTrainParams {
             );
             self.estimate(&mut parts, &class_sums, &label_mass)?;
         }
-        let mut model = Model::from_parts(parts.clone(), "unsaved".into())?;
-        if !unlabeled_rows.is_empty() {
-            for _ in 0..params.em.iterations {
-                let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
-                let mut total_sums = class_sums.clone();
-                total_sums += &sums;
-                let total_mass: Vec<f64> =
-                    label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
-                self.estimate(&mut parts, &total_sums, &total_mass)?;
-                model = Model::from_parts(parts.clone(), "unsaved".into())?;
-            }
+        let em_rounds = if unlabeled_rows.is_empty() {
+            0
+        } else {
+            params.em.iterations
+        };
+        for _ in 0..em_rounds {
+            let model = Model::from_parts(parts.clone(), "unsaved".into())?;
+            let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
+            let mut total_sums = class_sums.clone();
+            total_sums += &sums;
+            let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
+            self.estimate(&mut parts, &total_sums, &total_mass)?;
         }
-        Ok(model)
+        Model::from_parts(parts, "unsaved".into())
     }
 
     /// The smoothing step (linfa-bayes) and the prior, from per-label sums
@@ -337,29 +337,32 @@ impl ValidTrainParams {
         labels: &[usize],
         unlabeled: &[Features],
     ) -> Result<(Model, Vec<HeldOut>)> {
+        let NumberedDocuments {
+            table,
+            labelled,
+            unlabeled,
+        } = TermTable::number(features, unlabeled);
+        let fit = |subset: &[usize]| {
+            let documents: Vec<&TermCounts> = subset.iter().map(|&i| &labelled[i]).collect();
+            let labels: Vec<usize> = subset.iter().map(|&i| labels[i]).collect();
+            self.fit_uncalibrated(&table, &documents, &labels, &unlabeled)
+        };
+        let everything: Vec<usize> = (0..features.len()).collect();
         let folds = self.0.calibration_folds;
         let calibrate = folds >= 2 && self.0.calibration != Calibration::None;
         if !calibrate {
-            return Ok((
-                self.fit_uncalibrated(features, labels, unlabeled)?,
-                Vec::new(),
-            ));
+            return Ok((fit(&everything)?, Vec::new()));
         }
         let assignment = stratified_folds(labels, folds, self.0.seed);
         // Job 0 fits on everything; job f + 1 leaves calibration fold f out
         // and scores it.
         let jobs = map_in_order(folds + 1, |job| -> Result<(Option<Model>, Vec<HeldOut>)> {
             let Some(fold) = job.checked_sub(1) else {
-                return Ok((
-                    Some(self.fit_uncalibrated(features, labels, unlabeled)?),
-                    Vec::new(),
-                ));
+                return Ok((Some(fit(&everything)?), Vec::new()));
             };
             let (train, test): (Vec<usize>, Vec<usize>) =
                 (0..features.len()).partition(|&i| assignment[i] != fold);
-            let train_features: Vec<&Features> = train.iter().map(|&i| features[i]).collect();
-            let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-            let model = self.fit_uncalibrated(&train_features, &train_labels, unlabeled)?;
+            let model = fit(&train)?;
             let held_out = test
                 .iter()
                 .map(|&i| HeldOut {
@@ -416,41 +419,6 @@ fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
         })? += 1;
     }
     Ok(counts)
-}
-
-/// Terms in at least `min_df` documents, sorted so the file is reproducible.
-fn build_vocabulary(features: &[&Features], min_df: usize) -> Vec<String> {
-    let mut document_frequency: HashMap<&str, usize> = HashMap::new();
-    for doc in features {
-        for (term, _) in doc.iter() {
-            *document_frequency.entry(term).or_default() += 1;
-        }
-    }
-    let mut vocabulary: Vec<String> = document_frequency
-        .into_iter()
-        .filter(|&(_, df)| df >= min_df)
-        .map(|(term, _)| term.to_owned())
-        .collect();
-    vocabulary.sort_unstable();
-    vocabulary
-}
-
-fn vocabulary_index(vocabulary: &[String]) -> HashMap<&str, u32> {
-    vocabulary
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i as u32))
-        .collect()
-}
-
-/// A document's vocabulary terms as a sparse row, in vocabulary order.
-fn to_row(features: &Features, index: &HashMap<&str, u32>) -> SparseRow {
-    let mut row: SparseRow = features
-        .iter()
-        .filter_map(|(term, count)| Some((*index.get(term)?, count)))
-        .collect();
-    row.sort_unstable_by_key(|&(t, _)| t);
-    row
 }
 
 /// The counting step: one row per label, the sum of its documents' rows,

@@ -13,6 +13,7 @@ pub mod metrics;
 mod parallel;
 mod scorer;
 pub mod split;
+mod terms;
 mod weighting;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
