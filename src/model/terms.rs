@@ -10,7 +10,7 @@
 //! out in exactly the order the string-based code produced: the model is
 //! bit-identical.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
 use super::weighting::SparseRow;
 use crate::text::Features;
@@ -36,25 +36,46 @@ pub(crate) struct NumberedDocuments {
 impl TermTable {
     /// Numbers the terms of `labelled` and rewrites both document sets by id.
     pub(crate) fn number(labelled: &[&Features], unlabeled: &[Features]) -> NumberedDocuments {
-        let mut distinct: HashSet<&str> = HashSet::new();
-        for document in labelled {
-            distinct.extend(document.iter().map(|(term, _)| term));
+        // One hash lookup per occurrence: first-seen ids, then renumbered
+        // in sorted order through a dense array.
+        let mut first_seen: HashMap<&str, u32> = HashMap::new();
+        let mut labelled: Vec<TermCounts> = labelled
+            .iter()
+            .map(|document| {
+                document
+                    .iter()
+                    .map(|(term, count)| {
+                        let next = first_seen.len() as u32;
+                        (*first_seen.entry(term).or_insert(next), count)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut terms: Vec<(&str, u32)> = first_seen.iter().map(|(&t, &id)| (t, id)).collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut sorted_id = vec![0u32; terms.len()];
+        for (rank, &(_, id)) in terms.iter().enumerate() {
+            sorted_id[id as usize] = rank as u32;
         }
-        let mut terms: Vec<&str> = distinct.into_iter().collect();
-        terms.sort_unstable();
-        let mut index: HashMap<&str, u32> = HashMap::with_capacity(terms.len());
-        index.extend(terms.iter().enumerate().map(|(id, &t)| (t, id as u32)));
-        // `Features` iterate in term order, so ids come out ascending.
-        let by_id = |document: &Features| -> TermCounts {
-            document
-                .iter()
-                .filter_map(|(term, count)| Some((*index.get(term)?, count)))
-                .collect()
-        };
-        let labelled = labelled.iter().map(|d| by_id(d)).collect();
-        let unlabeled = unlabeled.iter().map(by_id).collect();
+        // `Features` iterate in term order, so sorted ids come out ascending.
+        for document in &mut labelled {
+            for (id, _) in document.iter_mut() {
+                *id = sorted_id[*id as usize];
+            }
+        }
+        let unlabeled = unlabeled
+            .iter()
+            .map(|document| {
+                document
+                    .iter()
+                    .filter_map(|(term, count)| {
+                        Some((sorted_id[*first_seen.get(term)? as usize], count))
+                    })
+                    .collect()
+            })
+            .collect();
         let table = Self {
-            terms: terms.into_iter().map(str::to_owned).collect(),
+            terms: terms.into_iter().map(|(t, _)| t.to_owned()).collect(),
         };
         NumberedDocuments {
             table,
