@@ -201,8 +201,9 @@ impl ValidTrainParams {
         Ok(model)
     }
 
-    /// Fits labelled features plus `unlabeled` ones through EM (see
-    /// `em.rs`); with no unlabelled documents, a plain fit. Temperature 1.
+    /// Fits the labelled `documents` (re-weighted by the discriminative
+    /// rounds, see `discriminative.rs`), then `unlabeled` ones through EM
+    /// (see `em.rs`); with neither, a plain fit. Temperature 1.
     fn fit_uncalibrated(
         &self,
         table: &TermTable,
