@@ -7,8 +7,8 @@ use clap::Args;
 use super::{progress, train_summary, CliResult};
 use crate::model::evaluate::cross_validate_semi_supervised;
 use crate::model::{
-    extract_features, read_corpus, read_unlabeled, save, Calibration, EmParams, TrainParams,
-    ValidTrainParams, Weighting,
+    extract_features, read_corpus, read_unlabeled, save, Calibration, DiscriminativeParams,
+    EmParams, TrainParams, ValidTrainParams, Weighting,
 };
 use crate::text::{Features, TextConfig};
 
@@ -25,7 +25,7 @@ pub struct ConfigArgs {
     )]
     labels: Vec<String>,
     /// Additive smoothing of term counts.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.05)]
     alpha: f64,
     /// Minimum number of documents a term must appear in.
     #[arg(long, default_value_t = 2)]
@@ -40,7 +40,7 @@ pub struct ConfigArgs {
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     bigrams: bool,
     /// Also use adjacent Han-character pairs as features.
-    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     char_bigrams: bool,
     /// Drop datelines, bylines, photo credits and editor lines.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -67,6 +67,17 @@ pub struct ConfigArgs {
     /// Multiplier of the class log priors (1 empirical, 0 uniform).
     #[arg(long, default_value_t = 1.0)]
     prior_weight: f64,
+    /// Discriminative reweighting rounds (DMNB): each counts every training
+    /// document again in proportion to how badly it is classified (0 = plain
+    /// naive Bayes).
+    #[arg(long, default_value_t = 3)]
+    dmnb_rounds: usize,
+    /// Extra counts a wholly misclassified document adds per DMNB round.
+    #[arg(long, default_value_t = DiscriminativeParams::default().step)]
+    dmnb_step: f64,
+    /// Exponent of the DMNB loss 1 - P(true label) (1 = the paper's rule).
+    #[arg(long, default_value_t = DiscriminativeParams::default().loss_power)]
+    dmnb_loss_power: f64,
     /// What calibration fits on held-out folds of the training set.
     #[arg(long, value_enum, default_value_t = Calibration::TemperatureAndBias)]
     calibration: Calibration,
@@ -130,6 +141,11 @@ impl ConfigArgs {
             complement: self.complement,
             normalise_weights: self.normalise_weights,
             prior_weight: self.prior_weight,
+            discriminative: DiscriminativeParams {
+                rounds: self.dmnb_rounds,
+                step: self.dmnb_step,
+                loss_power: self.dmnb_loss_power,
+            },
             calibration: self.calibration,
             calibration_folds: self.calibration_folds,
             seed: self.seed,

@@ -60,14 +60,11 @@ pub(crate) fn fit_temperature_and_bias(held_out: &[HeldOut]) -> (f64, Vec<f64>) 
     if held_out.is_empty() {
         return (1.0, vec![0.0; labels]);
     }
+    // Shifted so the top label's log-joint is 0: same softmax, no overflow.
     let centred: Vec<(Vec<f64>, usize)> = held_out
         .iter()
         .map(|h| {
-            let max = h
-                .log_joint
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
+            let max = max_of(&h.log_joint);
             (h.log_joint.iter().map(|l| l - max).collect(), h.truth)
         })
         .collect();
@@ -195,8 +192,13 @@ fn solve(mut a: Vec<Vec<f64>>, b: &[f64]) -> Option<Vec<f64>> {
     Some(x)
 }
 
+fn max_of(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// `ln Σ exp(v)`, computed stably around the largest value.
 fn log_sum_exp(values: &[f64]) -> f64 {
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let max = max_of(values);
     max + values.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
@@ -205,18 +207,8 @@ pub(crate) fn negative_log_likelihood(held_out: &[HeldOut], temperature: f64) ->
     let total: f64 = held_out
         .iter()
         .map(|h| {
-            let max = h
-                .log_joint
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
-            let log_sum = h
-                .log_joint
-                .iter()
-                .map(|&l| ((l - max) / temperature).exp())
-                .sum::<f64>()
-                .ln();
-            log_sum - (h.log_joint[h.truth] - max) / temperature
+            let scaled: Vec<f64> = h.log_joint.iter().map(|l| l / temperature).collect();
+            log_sum_exp(&scaled) - scaled[h.truth]
         })
         .sum();
     total / held_out.len() as f64

@@ -40,9 +40,9 @@ pub fn cross_validate_semi_supervised(
     for fold in 0..folds {
         let (train, test): (Vec<usize>, Vec<usize>) =
             (0..documents.len()).partition(|&i| assignment[i] != fold);
-        let train_features: Vec<Features> = train.iter().map(|&i| features[i].clone()).collect();
+        let train_features: Vec<&Features> = train.iter().map(|&i| &features[i]).collect();
         let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-        let model = params.fit_semi_supervised(&train_features, &train_labels, unlabeled)?;
+        let model = params.fit_documents(&train_features, &train_labels, unlabeled)?;
         let fold_outcomes: Vec<Outcome> = test
             .iter()
             .map(|&i| outcome(&model, &features[i], labels[i]))

@@ -2,16 +2,17 @@
 //! [`Model`] that only predicts. Counting, smoothing (linfa-bayes) and priors
 //! are separate steps.
 
-use std::collections::HashMap;
-
 use ndarray::{Array2, Axis};
 
 use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
 use super::corpus::LabeledDocument;
+use super::discriminative::DiscriminativeParams;
 use super::em::{expected_sums, EmParams};
 use super::linfa_bridge::feature_log_prob_from_class_sums;
+use super::parallel::map_in_order;
 use super::scorer::{Model, ModelParts, TrainingMetadata};
 use super::split::stratified_folds;
+use super::terms::{NumberedDocuments, TermCounts, TermTable};
 use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
@@ -45,6 +46,8 @@ pub struct TrainParams {
     pub seed: u64,
     /// Semi-supervised EM over unlabelled documents, when some are given.
     pub em: EmParams,
+    /// Discriminative reweighting rounds of the labelled documents (DMNB).
+    pub discriminative: DiscriminativeParams,
     /// Recorded as the training time; fixed by the caller so that the same
     /// data and parameters give a byte-identical model file.
     pub trained_at: String,
@@ -65,6 +68,7 @@ impl Default for TrainParams {
             calibration_folds: 0,
             seed: 17,
             em: EmParams::default(),
+            discriminative: DiscriminativeParams::default(),
             trained_at: "1970-01-01T00:00:00Z".into(),
         }
     }
@@ -118,6 +122,25 @@ impl TrainParams {
                 self.prior_weight
             ));
         }
+        let dmnb = &self.discriminative;
+        if !(dmnb.step.is_finite() && dmnb.step >= 0.0) {
+            return invalid(format!(
+                "discriminative step must be >= 0, is {}",
+                dmnb.step
+            ));
+        }
+        if !(dmnb.loss_power.is_finite() && dmnb.loss_power > 0.0) {
+            return invalid(format!(
+                "discriminative loss power must be > 0, is {}",
+                dmnb.loss_power
+            ));
+        }
+        if dmnb.rounds > 0 && (self.complement || self.normalise_weights) {
+            return invalid(
+                "discriminative rounds reweight a multinomial model: not with complement or normalised weights"
+                    .into(),
+            );
+        }
         Ok(ValidTrainParams(self))
     }
 }
@@ -152,8 +175,20 @@ impl ValidTrainParams {
         labels: &[usize],
         unlabeled: &[Features],
     ) -> Result<Model> {
-        let mut model = self.fit_uncalibrated(features, labels, unlabeled)?;
-        let held_out = self.held_out_scores(features, labels, unlabeled)?;
+        let features: Vec<&Features> = features.iter().collect();
+        self.fit_documents(&features, labels, unlabeled)
+    }
+
+    /// [`Self::fit_semi_supervised`] on borrowed features (cross-validation
+    /// fits on subsets without copying them). The model and the calibration
+    /// folds' models are independent fits, run side by side.
+    pub(crate) fn fit_documents(
+        &self,
+        features: &[&Features],
+        labels: &[usize],
+        unlabeled: &[Features],
+    ) -> Result<Model> {
+        let (mut model, held_out) = self.fit_with_held_out_scores(features, labels, unlabeled)?;
         let (temperature, bias) = match self.0.calibration {
             _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
             Calibration::None => (1.0, vec![0.0; model.labels().len()]),
@@ -166,16 +201,18 @@ impl ValidTrainParams {
         Ok(model)
     }
 
-    /// Fits labelled features plus `unlabeled` ones through EM (see
-    /// `em.rs`); with no unlabelled documents, a plain fit. Temperature 1.
-    pub(crate) fn fit_uncalibrated(
+    /// Fits the labelled `documents` (re-weighted by the discriminative
+    /// rounds, see `discriminative.rs`), then `unlabeled` ones through EM
+    /// (see `em.rs`); with neither, a plain fit. Temperature 1.
+    fn fit_uncalibrated(
         &self,
-        features: &[Features],
+        table: &TermTable,
+        documents: &[&TermCounts],
         labels: &[usize],
-        unlabeled: &[Features],
+        unlabeled: &[TermCounts],
     ) -> Result<Model> {
         let params = &self.0;
-        if features.is_empty() {
+        if documents.is_empty() {
             return Err(Error::EmptyCorpus);
         }
         let label_count = params.labels.len();
@@ -186,11 +223,10 @@ impl ValidTrainParams {
                 params.labels[empty]
             )));
         }
-        let vocabulary = build_vocabulary(features, params.min_df);
-        let index = vocabulary_index(&vocabulary);
-        let mut rows: Vec<SparseRow> = features.iter().map(|f| to_row(f, &index)).collect();
+        let vocabulary = table.vocabulary(documents, params.min_df);
+        let mut rows: Vec<SparseRow> = documents.iter().map(|d| vocabulary.row(d)).collect();
         let idf = if params.weighting.idf {
-            inverse_document_frequency(&rows, vocabulary.len())
+            inverse_document_frequency(&rows, vocabulary.terms.len())
         } else {
             Vec::new()
         };
@@ -199,18 +235,25 @@ impl ValidTrainParams {
         }
         let unlabeled_rows: Vec<SparseRow> = unlabeled
             .iter()
-            .map(|f| {
-                let mut row = to_row(f, &index);
+            .map(|d| {
+                let mut row = vocabulary.row(d);
                 params.weighting.apply(&mut row, &idf);
                 row
             })
             .collect();
-        let class_sums = sum_rows_per_label(&rows, labels, vocabulary.len(), label_count);
+        let mut document_weights = vec![1.0; rows.len()];
+        let mut class_sums = sum_rows_per_label(
+            &rows,
+            labels,
+            &document_weights,
+            vocabulary.terms.len(),
+            label_count,
+        );
         let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
-            vocabulary,
+            vocabulary: vocabulary.terms,
             weighting: params.weighting,
             idf,
             class_log_prior: Vec::new(),
@@ -221,26 +264,45 @@ impl ValidTrainParams {
             label_bias: vec![0.0; label_count],
             metadata: TrainingMetadata {
                 trained_at: params.trained_at.clone(),
-                documents: features.len() as u64,
+                documents: documents.len() as u64,
                 documents_per_label,
                 configuration: describe(params),
                 evaluation: None,
             },
         };
         self.estimate(&mut parts, &class_sums, &label_mass)?;
-        let mut model = Model::from_parts(parts.clone(), "unsaved".into())?;
-        if !unlabeled_rows.is_empty() {
-            for _ in 0..params.em.iterations {
-                let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
-                let mut total_sums = class_sums.clone();
-                total_sums += &sums;
-                let total_mass: Vec<f64> =
-                    label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
-                self.estimate(&mut parts, &total_sums, &total_mass)?;
-                model = Model::from_parts(parts.clone(), "unsaved".into())?;
-            }
+        let dmnb = &params.discriminative;
+        for _ in 0..dmnb.rounds {
+            dmnb.add_losses(
+                &parts.class_log_prior,
+                &parts.feature_log_prob,
+                &rows,
+                labels,
+                &mut document_weights,
+            );
+            class_sums = sum_rows_per_label(
+                &rows,
+                labels,
+                &document_weights,
+                parts.vocabulary.len(),
+                label_count,
+            );
+            self.estimate(&mut parts, &class_sums, &label_mass)?;
         }
-        Ok(model)
+        let em_rounds = if unlabeled_rows.is_empty() {
+            0
+        } else {
+            params.em.iterations
+        };
+        for _ in 0..em_rounds {
+            let model = Model::from_parts(parts.clone(), "unsaved".into())?;
+            let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
+            let mut total_sums = class_sums.clone();
+            total_sums += &sums;
+            let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
+            self.estimate(&mut parts, &total_sums, &total_mass)?;
+        }
+        Model::from_parts(parts, "unsaved".into())
     }
 
     /// The smoothing step (linfa-bayes) and the prior, from per-label sums
@@ -265,33 +327,61 @@ impl ValidTrainParams {
         Ok(())
     }
 
-    /// Out-of-fold joint log-likelihoods over the training set, for the
-    /// calibration temperature; empty when calibration is off.
-    fn held_out_scores(
+    /// The uncalibrated model on all of `features`, and the out-of-fold
+    /// joint log-likelihoods over them that the calibration fits on (empty
+    /// when calibration is off). The model and each calibration fold's model
+    /// are independent fits: they run on all cores, and the scores are
+    /// collected in fold order, so the result does not depend on the cores.
+    fn fit_with_held_out_scores(
         &self,
-        features: &[Features],
+        features: &[&Features],
         labels: &[usize],
         unlabeled: &[Features],
-    ) -> Result<Vec<HeldOut>> {
+    ) -> Result<(Model, Vec<HeldOut>)> {
+        let NumberedDocuments {
+            table,
+            labelled,
+            unlabeled,
+        } = TermTable::number(features, unlabeled);
+        let fit = |subset: &[usize]| {
+            let documents: Vec<&TermCounts> = subset.iter().map(|&i| &labelled[i]).collect();
+            let labels: Vec<usize> = subset.iter().map(|&i| labels[i]).collect();
+            self.fit_uncalibrated(&table, &documents, &labels, &unlabeled)
+        };
+        let everything: Vec<usize> = (0..features.len()).collect();
         let folds = self.0.calibration_folds;
-        if folds < 2 || self.0.calibration == Calibration::None {
-            return Ok(Vec::new());
+        let calibrate = folds >= 2 && self.0.calibration != Calibration::None;
+        if !calibrate {
+            return Ok((fit(&everything)?, Vec::new()));
         }
         let assignment = stratified_folds(labels, folds, self.0.seed);
-        let mut held_out = Vec::with_capacity(features.len());
-        for fold in 0..folds {
+        // Job 0 fits on everything; job f + 1 leaves calibration fold f out
+        // and scores it.
+        let jobs = map_in_order(folds + 1, |job| -> Result<(Option<Model>, Vec<HeldOut>)> {
+            let Some(fold) = job.checked_sub(1) else {
+                return Ok((Some(fit(&everything)?), Vec::new()));
+            };
             let (train, test): (Vec<usize>, Vec<usize>) =
                 (0..features.len()).partition(|&i| assignment[i] != fold);
-            let train_features: Vec<Features> =
-                train.iter().map(|&i| features[i].clone()).collect();
-            let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-            let model = self.fit_uncalibrated(&train_features, &train_labels, unlabeled)?;
-            held_out.extend(test.iter().map(|&i| HeldOut {
-                log_joint: model.log_joint(&features[i]),
-                truth: labels[i],
-            }));
+            let model = fit(&train)?;
+            let held_out = test
+                .iter()
+                .map(|&i| HeldOut {
+                    log_joint: model.log_joint(features[i]),
+                    truth: labels[i],
+                })
+                .collect();
+            Ok((None, held_out))
+        });
+        let mut model = None;
+        let mut held_out = Vec::with_capacity(features.len());
+        for job in jobs {
+            let (fitted, scores) = job?;
+            model = model.or(fitted);
+            held_out.extend(scores);
         }
-        Ok(held_out)
+        let model = model.expect("job 0 fits the model");
+        Ok((model, held_out))
     }
 }
 
@@ -332,52 +422,19 @@ fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
     Ok(counts)
 }
 
-/// Terms in at least `min_df` documents, sorted so the file is reproducible.
-fn build_vocabulary(features: &[Features], min_df: usize) -> Vec<String> {
-    let mut document_frequency: HashMap<&str, usize> = HashMap::new();
-    for doc in features {
-        for (term, _) in doc.iter() {
-            *document_frequency.entry(term).or_default() += 1;
-        }
-    }
-    let mut vocabulary: Vec<String> = document_frequency
-        .into_iter()
-        .filter(|&(_, df)| df >= min_df)
-        .map(|(term, _)| term.to_owned())
-        .collect();
-    vocabulary.sort_unstable();
-    vocabulary
-}
-
-fn vocabulary_index(vocabulary: &[String]) -> HashMap<&str, u32> {
-    vocabulary
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i as u32))
-        .collect()
-}
-
-/// A document's vocabulary terms as a sparse row, in vocabulary order.
-fn to_row(features: &Features, index: &HashMap<&str, u32>) -> SparseRow {
-    let mut row: SparseRow = features
-        .iter()
-        .filter_map(|(term, count)| Some((*index.get(term)?, count)))
-        .collect();
-    row.sort_unstable_by_key(|&(t, _)| t);
-    row
-}
-
-/// The counting step: one row per label, the sum of its documents' rows.
+/// The counting step: one row per label, the sum of its documents' rows,
+/// each counted `weight` times (1 in plain naive Bayes).
 fn sum_rows_per_label(
     rows: &[SparseRow],
     labels: &[usize],
+    weights: &[f64],
     vocabulary_size: usize,
     label_count: usize,
 ) -> Array2<f64> {
     let mut sums = Array2::zeros((label_count, vocabulary_size));
-    for (row, &label) in rows.iter().zip(labels) {
+    for ((row, &label), &weight) in rows.iter().zip(labels).zip(weights) {
         for &(t, value) in row {
-            sums[[label, t as usize]] += value;
+            sums[[label, t as usize]] += weight * value;
         }
     }
     sums
@@ -411,7 +468,7 @@ pub fn describe(params: &TrainParams) -> String {
         "multinomial"
     };
     format!(
-        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
+        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, discriminative_rounds={}, discriminative_step={}, discriminative_loss_power={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
         params.alpha,
         params.min_df,
         w.sublinear_tf,
@@ -419,6 +476,9 @@ pub fn describe(params: &TrainParams) -> String {
         w.l2_normalise,
         params.normalise_weights,
         params.prior_weight,
+        params.discriminative.rounds,
+        params.discriminative.step,
+        params.discriminative.loss_power,
         params.calibration,
         params.calibration_folds,
         params.em.iterations,

@@ -34,10 +34,8 @@ pub(crate) fn fit_linfa(
 ) -> Result<MultinomialNb<f64, usize>> {
     let dataset = DatasetBase::new(rows, targets);
     let params = MultinomialNbParams::new().alpha(alpha);
-    // linfa-bayes 0.8 calls `dbg!` on every class histogram inside
-    // `fit_with`: megabytes of numbers on stderr per fit. Silence stderr for
-    // just this call; `gag` restores it when dropped.
-    let _quiet = gag::Gag::stderr().ok();
+    // The patched linfa-bayes (vendor/linfa-bayes) no longer `dbg!`s every
+    // class histogram, so stderr needs no silencing here.
     params.fit(&dataset).map_err(|e| Error::Fit(e.to_string()))
 }
 

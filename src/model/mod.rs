@@ -4,18 +4,22 @@
 mod artifact;
 mod calibrate;
 pub mod corpus;
+mod discriminative;
 mod em;
 pub mod evaluate;
 mod fit;
 mod linfa_bridge;
 pub mod metrics;
+mod parallel;
 mod scorer;
 pub mod split;
 mod term_ids;
+mod terms;
 mod weighting;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
 pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
+pub use discriminative::DiscriminativeParams;
 pub use em::EmParams;
 pub use fit::{describe, extract_features, Calibration, TrainParams, ValidTrainParams};
 pub use scorer::{ArticleVector, Model, Scores, TermEvidence, TrainingMetadata};

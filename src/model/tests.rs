@@ -381,3 +381,128 @@ fn bias_calibration_fits_centred_biases() {
     assert!(model.label_bias().iter().sum::<f64>().abs() < 1e-9);
     assert!(model.label_bias().iter().any(|&b| b != 0.0));
 }
+
+/// Length-normalised vectors: plain NB is sure but not certain of every
+/// training document, so the losses are not all zero.
+fn discriminative(rounds: usize) -> TrainParams {
+    TrainParams {
+        min_df: 1,
+        weighting: Weighting {
+            sublinear_tf: false,
+            idf: true,
+            l2_normalise: true,
+        },
+        discriminative: DiscriminativeParams {
+            rounds,
+            step: 4.0,
+            loss_power: 0.5,
+        },
+        ..TrainParams::default()
+    }
+}
+
+/// One DMNB round is naive Bayes fitted by linfa on the training documents,
+/// each counted `1 + step · (1 − P(true | d))^power` times under the plain
+/// model: rebuild that dense, reweighted matrix by hand, fit linfa on it and
+/// compare probabilities.
+#[test]
+fn a_discriminative_round_is_linfa_naive_bayes_on_reweighted_documents() {
+    let documents = fixture();
+    let labels = labels_of(&documents);
+    let plain = discriminative(0).check().unwrap();
+    let features = extract_features(&plain.pipeline(), &documents);
+    let plain_model = plain.fit_features(&features, &labels).unwrap();
+    let one_round = discriminative(1).check().unwrap();
+    let model = one_round.fit_features(&features, &labels).unwrap();
+    assert_ne!(
+        model.parts().feature_log_prob,
+        plain_model.parts().feature_log_prob,
+        "the round must change the fit"
+    );
+    assert_eq!(
+        model.parts().class_log_prior,
+        plain_model.parts().class_log_prior,
+        "the prior stays the document counts"
+    );
+
+    let x = dense(&model, &features);
+    let mut reweighted = x.clone();
+    for (i, f) in features.iter().enumerate() {
+        let p_true = plain_model.score(f).probabilities[labels[i]];
+        let weight = 1.0 + 4.0 * (1.0 - p_true).sqrt();
+        reweighted.row_mut(i).mapv_inplace(|v| v * weight);
+    }
+    let linfa_model = fit_linfa(reweighted, Array1::from(labels.clone()), 0.1).unwrap();
+    let (proba, _) = linfa_model.predict_proba(x.view());
+    for (i, f) in features.iter().enumerate() {
+        for (label, p) in model.score(f).probabilities.iter().enumerate() {
+            assert!(
+                (p - proba[[i, label]]).abs() < 1e-9,
+                "doc {i} label {label}: ours {p}, linfa {}",
+                proba[[i, label]]
+            );
+        }
+    }
+}
+
+/// The documents the plain model explains worst gain weight, so the
+/// training set's mean `P(true | d)` goes up round after round.
+#[test]
+fn discriminative_rounds_fit_the_training_labels_better() {
+    let documents = fixture();
+    let labels = labels_of(&documents);
+    let mean_p_true = |rounds: usize| {
+        let params = discriminative(rounds).check().unwrap();
+        let features = extract_features(&params.pipeline(), &documents);
+        let model = params.fit_features(&features, &labels).unwrap();
+        features
+            .iter()
+            .zip(&labels)
+            .map(|(f, &y)| model.score(f).probabilities[y])
+            .sum::<f64>()
+            / labels.len() as f64
+    };
+    let (plain, one, three) = (mean_p_true(0), mean_p_true(1), mean_p_true(3));
+    assert!(plain < one && one < three, "{plain} {one} {three}");
+}
+
+#[test]
+fn discriminative_rounds_need_a_plain_multinomial_model() {
+    for (complement, normalise_weights) in [(true, false), (false, true)] {
+        let error = TrainParams {
+            complement,
+            normalise_weights,
+            ..discriminative(2)
+        }
+        .check()
+        .unwrap_err();
+        assert!(error.to_string().contains("discriminative"), "{error}");
+    }
+    let error = TrainParams {
+        discriminative: DiscriminativeParams {
+            loss_power: 0.0,
+            ..DiscriminativeParams::default()
+        },
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap_err();
+    assert!(error.to_string().contains("loss power"), "{error}");
+}
+
+/// Calibration folds are fitted side by side; the model must not depend on
+/// which finished first.
+#[test]
+fn calibrated_fits_are_reproducible() {
+    let documents = fixture();
+    let params = TrainParams {
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 4,
+        ..discriminative(2)
+    }
+    .check()
+    .unwrap();
+    let first = params.fit(&documents).unwrap();
+    let second = params.fit(&documents).unwrap();
+    assert_eq!(first.parts(), second.parts());
+}
