@@ -74,6 +74,7 @@ fi
 unary_load() {
   local name=$1 port=$2; shift 2
   local log="$OUT/$name.h2load.log"
+  rm -f "$log"   # h2load appends to its log: an old run's requests would count
   h2load -c 4 -m 16 -t 1 -D "$LOAD_SECONDS" --warm-up-time 1 "$@" \
     -d "$OUT/unary.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
     --log-file "$log" \
@@ -111,6 +112,7 @@ unary_load unary_burst_half "$PORT" --rps "$half"
 half_total=$(awk '$1 == "unary_rps" { printf "%d", $2 / 2 }' "$RESULTS")
 half_load() {
   local log="$OUT/unary_half.h2load.log"
+  rm -f "$log"
   h2load -c 100 -m 1 --rps "$(( half_total / 100 ))" --rate 1 --rate-period 1ms -t 1 \
     -n "$(( half_total * ${LOAD_SECONDS%.*} ))" \
     -d "$OUT/unary.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
