@@ -8,16 +8,13 @@
 //! The priors linfa derives from row counts are then meaningless (one row per
 //! label) and the caller supplies its own; see `fit.rs`.
 //!
-//! linfa keeps the fitted parameters private, so they are read back through
-//! the crate's serde representation, which is exact for f64.
-
-use std::collections::HashMap;
+//! Upstream linfa-bayes keeps the fitted parameters private; our vendored
+//! copy adds one read accessor (`class_parameters`) for them.
 
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
 use ndarray::{Array1, Array2};
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
@@ -52,33 +49,21 @@ pub(crate) fn feature_log_prob_from_class_sums(
     Ok(feature_log_prob)
 }
 
-/// Reads `(log prior, feature log-probabilities)` out of a fitted linfa model.
+/// Reads `(log prior, feature log-probabilities)` out of a fitted linfa model
+/// (through the accessor our vendored copy adds; see
+/// `vendor/linfa-bayes/PATCHED.md`).
 pub(crate) fn fitted_parameters(
     model: &MultinomialNb<f64, usize>,
     label_count: usize,
 ) -> Result<(Vec<f64>, FeatureLogProb)> {
-    #[derive(Deserialize)]
-    struct Histogram {
-        prior: f64,
-        feature_log_prob: Array1<f64>,
-    }
-    #[derive(Deserialize)]
-    struct Fitted {
-        class_info: HashMap<usize, Histogram>,
-    }
-
-    let value = serde_json::to_value(model).map_err(|e| Error::Fit(e.to_string()))?;
-    let mut fitted: Fitted = serde_json::from_value(value)
-        .map_err(|e| Error::Fit(format!("linfa-bayes changed its parameter layout: {e}")))?;
     let mut log_prior = Vec::with_capacity(label_count);
     let mut feature_log_prob = Vec::with_capacity(label_count);
     for label in 0..label_count {
-        let histogram = fitted
-            .class_info
-            .remove(&label)
+        let (prior, log_prob) = model
+            .class_parameters(&label)
             .ok_or_else(|| Error::Fit(format!("no documents for label index {label}")))?;
-        log_prior.push(histogram.prior.ln());
-        feature_log_prob.push(histogram.feature_log_prob.to_vec());
+        log_prior.push(prior.ln());
+        feature_log_prob.push(log_prob.to_vec());
     }
     Ok((log_prior, feature_log_prob))
 }

@@ -1,7 +1,7 @@
 use linfa::dataset::{AsSingleTargets, DatasetBase, Labels};
 use linfa::traits::{Fit, FitWith, PredictInplace};
 use linfa::{Float, Label};
-use ndarray::{Array1, ArrayBase, ArrayView2, Data, Ix2};
+use ndarray::{Array1, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -165,6 +165,16 @@ impl<F: Float, L: Label> MultinomialNb<F, L> {
     /// Construct a new set of hyperparameters
     pub fn params() -> MultinomialNbParams<F, L> {
         MultinomialNbParams::new()
+    }
+
+    /// PATCHED (policy-classifier): the fitted prior and smoothed feature
+    /// log-probabilities of `class`, read in place. Upstream keeps them
+    /// private; reading them through the serde representation cost a
+    /// quarter of training time.
+    pub fn class_parameters(&self, class: &L) -> Option<(F, ArrayView1<'_, F>)> {
+        self.class_info
+            .get(class)
+            .map(|info| (info.prior, info.feature_log_prob.view()))
     }
 }
 
