@@ -156,9 +156,23 @@ if [[ "$PEER" == 1 ]]; then
     --cache "$OUT/peer-model.pickle" 2>"$OUT/peer.log" &
   PEER_PID=$!; PIDS+=("$PEER_PID")
   for _ in $(seq 1200); do $LOADGEN check --addr "127.0.0.1:$PEER_PORT" --frame "$OUT/unary.bin" >/dev/null 2>&1 && break; sleep 0.1; done
-  unary_load peer_unary "$PEER_PORT"
-  $LOADGEN batch --addr "127.0.0.1:$PEER_PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" \
-    | sed 's/result batch/result peer_batch/' | collect
+  # The peer is one process per core behind SO_REUSEPORT, and the kernel
+  # places each of the 4 connections on a process at random: all 4 on one
+  # process halves its throughput (batch runs measured 608 and 1,583
+  # articles/s minutes apart). So it gets three tries of each load and keeps
+  # its best, which can only flatter the peer.
+  for try in 1 2 3; do
+    unary_load "peer_unary_try$try" "$PEER_PORT"
+    $LOADGEN batch --addr "127.0.0.1:$PEER_PORT" --articles "$OUT/articles.jsonl" --seconds "$LOAD_SECONDS" \
+      | sed "s/result batch/result peer_batch_try$try/" | collect
+  done
+  # best NAME_REGEX: the try whose value is highest, as "try value".
+  best() { awk -v re="$1" '$1 ~ re && $2 > m { m = $2; t = $1 } END { sub(/.*_try/, "", t); sub(/_.*/, "", t); print t, m }' "$RESULTS"; }
+  read -r try rps < <(best '^peer_unary_try[0-9]+_rps$')
+  record peer_unary_rps "$rps"
+  record peer_unary_p99_ms "$(awk -v n="peer_unary_try${try}_p99_ms" '$1 == n { print $2 }' "$RESULTS")"
+  read -r _ articles < <(best '^peer_batch_try[0-9]+$')
+  record peer_batch "$articles"
   kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true
 fi
 
