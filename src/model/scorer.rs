@@ -2,10 +2,12 @@
 //! weights, so scoring one article costs O(terms in the article × labels),
 //! whatever the vocabulary size.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use super::metrics::EvaluationSummary;
-use super::term_ids::{IdCounter, TermIds};
+use super::term_ids::{DenseSums, IdCounter, TermIds};
 use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
@@ -183,11 +185,14 @@ impl Model {
     /// vocabulary ids (no term names). Equal to `vector(pipeline.features(…))`
     /// bit for bit; `pipeline` must be built from this model's text config.
     pub fn vectorise(&self, pipeline: &TextPipeline, article: ArticleText<'_>) -> ArticleVector {
-        // Sized for a typical article's distinct terms; grows if needed.
-        let expected_terms = (article.title.len() + article.body.len()) / 6;
-        let mut counter = IdCounter::new(&self.term_ids, expected_terms);
-        pipeline.features_into(article, &mut counter);
-        let (mut row, terms_seen) = counter.finish();
+        thread_local! {
+            static SUMS: RefCell<DenseSums> = RefCell::default();
+        }
+        let (mut row, terms_seen) = SUMS.with_borrow_mut(|sums| {
+            let mut counter = IdCounter::new(&self.term_ids, sums);
+            pipeline.features_into(article, &mut counter);
+            counter.finish()
+        });
         self.parts.weighting.apply(&mut row, &self.parts.idf);
         ArticleVector { row, terms_seen }
     }
