@@ -84,11 +84,7 @@ fn sparse_scorer_matches_linfa_predict_proba_on_raw_counts() {
 fn sparse_scorer_matches_linfa_predict_proba_on_weighted_vectors() {
     let params = TrainParams {
         min_df: 1,
-        weighting: Weighting {
-            sublinear_tf: true,
-            idf: true,
-            l2_normalise: true,
-        },
+        weighting: Weighting::ALL,
         ..TrainParams::default()
     }
     .check()

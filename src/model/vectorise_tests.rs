@@ -70,11 +70,7 @@ fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
     let params = TrainParams {
         text,
         min_df: 1,
-        weighting: Weighting {
-            sublinear_tf: true,
-            idf: true,
-            l2_normalise: true,
-        },
+        weighting: Weighting::ALL,
         ..TrainParams::default()
     }
     .check()

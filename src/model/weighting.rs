@@ -32,6 +32,16 @@ impl Weighting {
     };
 }
 
+#[cfg(test)]
+impl Weighting {
+    /// Sublinear TF, IDF and L2 together: the tests' fully weighted vectors.
+    pub const ALL: Self = Self {
+        sublinear_tf: true,
+        idf: true,
+        l2_normalise: true,
+    };
+}
+
 impl Default for Weighting {
     fn default() -> Self {
         Self::RAW
