@@ -116,7 +116,7 @@ impl Model {
             }
         }
         let term_ids =
-            TermIds::new(&parts.vocabulary, parts.text.bigrams).map_err(Error::InvalidParameter)?;
+            TermIds::new(&parts.vocabulary, &parts.text).map_err(Error::InvalidParameter)?;
         Ok(Self {
             parts,
             term_ids,

@@ -11,7 +11,7 @@
 use foldhash::HashMap;
 
 use super::weighting::SparseRow;
-use crate::text::TermSink;
+use crate::text::{TermSink, TextConfig};
 
 /// Token → id and (token id, token id) → bigram id.
 #[derive(Debug, Clone)]
@@ -26,11 +26,12 @@ pub(crate) struct TermIds {
 }
 
 impl TermIds {
-    /// `bigrams`: whether the model's text path counts token pairs, i.e.
-    /// whether a vocabulary term with `_` may name one.
+    /// Pairs are indexed only when `text` counts them: only then may a
+    /// vocabulary term with `_` name a token pair, or `#XY` a character pair.
+    ///
     /// Fails on a repeated vocabulary term: a model file with one would give
     /// one name two columns.
-    pub(crate) fn new(vocabulary: &[String], bigrams: bool) -> Result<Self, String> {
+    pub(crate) fn new(vocabulary: &[String], text: &TextConfig) -> Result<Self, String> {
         let vocabulary_size = u32::try_from(vocabulary.len()).expect("vocabulary fits in u32");
         let mut tokens: HashMap<Box<str>, u32> = vocabulary
             .iter()
@@ -41,7 +42,7 @@ impl TermIds {
             return Err("the vocabulary lists a term twice".into());
         }
         let mut pairs = HashMap::default();
-        if bigrams {
+        if text.bigrams {
             for (id, term) in vocabulary.iter().enumerate() {
                 // A token may itself contain `_` (jieba keeps `a_b` whole),
                 // so `x_y_z` is the pair (x, y_z) and the pair (x_y, z):
@@ -53,19 +54,20 @@ impl TermIds {
                 }
             }
         }
-        let char_pairs = vocabulary
-            .iter()
-            .enumerate()
-            .filter_map(|(id, term)| {
-                let mut chars = term.strip_prefix('#')?.chars();
-                match (chars.next(), chars.next(), chars.next()) {
-                    (Some(first), Some(second), None) => {
-                        Some((pair_key(first as u32, second as u32), id as u32))
-                    }
-                    _ => None,
+        let mut char_pairs = HashMap::default();
+        if text.char_bigrams {
+            for (id, term) in vocabulary.iter().enumerate() {
+                let Some(name) = term.strip_prefix('#') else {
+                    continue;
+                };
+                let mut chars = name.chars();
+                if let (Some(first), Some(second), None) =
+                    (chars.next(), chars.next(), chars.next())
+                {
+                    char_pairs.insert(pair_key(first as u32, second as u32), id as u32);
                 }
-            })
-            .collect();
+            }
+        }
         Ok(Self {
             tokens,
             pairs,

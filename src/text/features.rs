@@ -176,7 +176,7 @@ impl Features {
 
 /// The feature name of a pair of adjacent Han characters, `#XY`, written
 /// into `buffer` (Han characters of the BMP take 3 bytes each).
-pub fn char_bigram(first: char, second: char, buffer: &mut [u8; 7]) -> &str {
+fn char_bigram(first: char, second: char, buffer: &mut [u8; 7]) -> &str {
     buffer[0] = b'#';
     let n = first.encode_utf8(&mut buffer[1..]).len();
     let m = second.encode_utf8(&mut buffer[1 + n..]).len();

@@ -12,7 +12,7 @@ mod segment;
 mod stopwords;
 
 pub use boilerplate::strip_boilerplate;
-pub use features::{bigram, char_bigram, Features, TermSink, TextConfig};
+pub use features::{Features, TermSink, TextConfig};
 pub use normalise::normalise;
 pub use segment::is_content_token;
 
