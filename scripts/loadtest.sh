@@ -68,14 +68,14 @@ if [[ -f "$CORPUS" ]]; then
   record train_seconds "$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
 fi
 
-# h2load at $STREAMS concurrent streams against one unary method; extra
-# arguments (e.g. --rps) are passed on. Records <name>_rps, _p50_ms, _p99_ms
-# (percentiles from h2load's per-request log).
-unary_load() {
+# One h2load load on the unary method: `h2load_run NAME PORT FLAGS...` (the
+# connection, stream, rate and duration flags). Records <name>_rps, _p50_ms,
+# _p99_ms (percentiles from h2load's per-request log) and <name>_failed.
+h2load_run() {
   local name=$1 port=$2; shift 2
   local log="$OUT/$name.h2load.log"
   rm -f "$log"   # h2load appends to its log: an old run's requests would count
-  h2load -c 4 -m 16 -t 1 -D "$LOAD_SECONDS" --warm-up-time 1 "$@" \
+  h2load "$@" \
     -d "$OUT/unary.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
     --log-file "$log" \
     "http://127.0.0.1:$port/policy.classifier.v1.PolicyClassifier/Classify" >"$OUT/$name.h2load.out" 2>&1 || true
@@ -87,6 +87,13 @@ unary_load() {
   sort -n -k3 "$log" | awk -v name="$name" '$2 == 200 { v[n++] = $3 }
     END { if (n) { printf "%s_p50_ms %.2f\n%s_p99_ms %.2f\n", name, v[int(n * 0.50)] / 1000, name, v[int(n * 0.99)] / 1000 } }' \
     | while read -r k v; do record "$k" "$v"; done
+}
+
+# h2load at $STREAMS concurrent streams for LOAD_SECONDS; extra arguments
+# (e.g. --rps) are passed on.
+unary_load() {
+  local name=$1 port=$2; shift 2
+  h2load_run "$name" "$port" -c 4 -m 16 -t 1 -D "$LOAD_SECONDS" --warm-up-time 1 "$@"
 }
 
 rss_kb() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }
@@ -110,20 +117,8 @@ unary_load unary "$PORT"
 half=$(awk '$1 == "unary_rps" { printf "%d", $2 / 2 / 4 }' "$RESULTS")
 unary_load unary_burst_half "$PORT" --rps "$half"
 half_total=$(awk '$1 == "unary_rps" { printf "%d", $2 / 2 }' "$RESULTS")
-half_load() {
-  local log="$OUT/unary_half.h2load.log"
-  rm -f "$log"
-  h2load -c 100 -m 1 --rps "$(( half_total / 100 ))" --rate 1 --rate-period 1ms -t 1 \
-    -n "$(( half_total * ${LOAD_SECONDS%.*} ))" \
-    -d "$OUT/unary.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-    --log-file "$log" \
-    "http://127.0.0.1:$PORT/policy.classifier.v1.PolicyClassifier/Classify" >"$OUT/unary_half.h2load.out" 2>&1 || true
-  record unary_half_rps "$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$OUT/unary_half.h2load.out")"
-  sort -n -k3 "$log" | awk '$2 == 200 { v[n++] = $3 }
-    END { if (n) { printf "unary_half_p50_ms %.2f\nunary_half_p99_ms %.2f\n", v[int(n * 0.50)] / 1000, v[int(n * 0.99)] / 1000 } }' \
-    | while read -r k v; do record "$k" "$v"; done
-}
-half_load
+h2load_run unary_half "$PORT" -c 100 -m 1 --rps "$(( half_total / 100 ))" --rate 1 --rate-period 1ms \
+  -t 1 -n "$(( half_total * ${LOAD_SECONDS%.*} ))"
 record rss_after_load_mb "$(( $(rss_kb "$SERVER" VmRSS) / 1024 ))"
 if (( SOAK_REQUESTS > 0 )); then
   say "soak: $SOAK_REQUESTS unary requests"
