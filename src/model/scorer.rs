@@ -318,11 +318,6 @@ impl ArticleVector {
     pub fn has_no_terms(&self) -> bool {
         self.terms_seen == 0
     }
-
-    /// How many of the article's distinct terms the model knows.
-    pub fn known_terms(&self) -> usize {
-        self.row.len()
-    }
 }
 
 /// Numerically stable softmax of `logits / temperature`.
