@@ -13,7 +13,7 @@
 
 use ndarray::Array2;
 
-use super::scorer::{softmax, Model};
+use super::scorer::{softmax, TermWeights};
 use super::weighting::SparseRow;
 
 /// How EM uses unlabelled documents.
@@ -37,15 +37,16 @@ impl Default for EmParams {
 /// E-step: the posterior-weighted per-label sums of `rows` (times `weight`)
 /// and the per-label document mass they add to the prior.
 pub(crate) fn expected_sums(
-    model: &Model,
+    weights: &TermWeights,
+    vocabulary_size: usize,
     rows: &[SparseRow],
     weight: f64,
 ) -> (Array2<f64>, Vec<f64>) {
-    let labels = model.labels().len();
-    let mut sums = Array2::zeros((labels, model.vocabulary_size()));
+    let labels = weights.labels();
+    let mut sums = Array2::zeros((labels, vocabulary_size));
     let mut mass = vec![0.0; labels];
     for row in rows {
-        let posterior = softmax(&model.log_joint_of(row), 1.0);
+        let posterior = softmax(&weights.log_joint_of(row), 1.0);
         for (label, p) in posterior.iter().enumerate() {
             let p = p * weight;
             mass[label] += p;

@@ -10,9 +10,9 @@ use super::discriminative::DiscriminativeParams;
 use super::em::{expected_sums, EmParams};
 use super::linfa_bridge::feature_log_prob_from_class_sums;
 use super::parallel::map_in_order;
-use super::scorer::{Model, ModelParts, TrainingMetadata};
+use super::scorer::{Model, ModelParts, TermWeights, TrainingMetadata};
 use super::split::stratified_folds;
-use super::terms::{NumberedDocuments, TermCounts, TermTable};
+use super::terms::{Columns, NumberedDocuments, TermCounts, TermTable, Vocabulary};
 use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
@@ -203,14 +203,16 @@ impl ValidTrainParams {
 
     /// Fits the labelled `documents` (re-weighted by the discriminative
     /// rounds, see `discriminative.rs`), then `unlabeled` ones through EM
-    /// (see `em.rs`); with neither, a plain fit. Temperature 1.
+    /// (see `em.rs`); with neither, a plain fit. Temperature 1. Returns the
+    /// fitted parameters and the columns that turn a numbered document into
+    /// this fit's row.
     fn fit_uncalibrated(
         &self,
         table: &TermTable,
         documents: &[&TermCounts],
         labels: &[usize],
         unlabeled: &[TermCounts],
-    ) -> Result<Model> {
+    ) -> Result<(ModelParts, Columns)> {
         let params = &self.0;
         if documents.is_empty() {
             return Err(Error::EmptyCorpus);
@@ -223,10 +225,10 @@ impl ValidTrainParams {
                 params.labels[empty]
             )));
         }
-        let vocabulary = table.vocabulary(documents, params.min_df);
-        let mut rows: Vec<SparseRow> = documents.iter().map(|d| vocabulary.row(d)).collect();
+        let Vocabulary { terms, columns } = table.vocabulary(documents, params.min_df);
+        let mut rows: Vec<SparseRow> = documents.iter().map(|d| columns.row(d)).collect();
         let idf = if params.weighting.idf {
-            inverse_document_frequency(&rows, vocabulary.terms.len())
+            inverse_document_frequency(&rows, terms.len())
         } else {
             Vec::new()
         };
@@ -236,24 +238,19 @@ impl ValidTrainParams {
         let unlabeled_rows: Vec<SparseRow> = unlabeled
             .iter()
             .map(|d| {
-                let mut row = vocabulary.row(d);
+                let mut row = columns.row(d);
                 params.weighting.apply(&mut row, &idf);
                 row
             })
             .collect();
         let mut document_weights = vec![1.0; rows.len()];
-        let mut class_sums = sum_rows_per_label(
-            &rows,
-            labels,
-            &document_weights,
-            vocabulary.terms.len(),
-            label_count,
-        );
+        let mut class_sums =
+            sum_rows_per_label(&rows, labels, &document_weights, terms.len(), label_count);
         let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
-            vocabulary: vocabulary.terms,
+            vocabulary: terms,
             weighting: params.weighting,
             idf,
             class_log_prior: Vec::new(),
@@ -295,14 +292,19 @@ impl ValidTrainParams {
             params.em.iterations
         };
         for _ in 0..em_rounds {
-            let model = Model::from_parts(parts.clone(), "unsaved".into())?;
-            let (sums, mass) = expected_sums(&model, &unlabeled_rows, params.em.weight);
+            let weights = TermWeights::new(&parts);
+            let (sums, mass) = expected_sums(
+                &weights,
+                parts.vocabulary.len(),
+                &unlabeled_rows,
+                params.em.weight,
+            );
             let mut total_sums = class_sums.clone();
             total_sums += &sums;
             let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
             self.estimate(&mut parts, &total_sums, &total_mass)?;
         }
-        Model::from_parts(parts, "unsaved".into())
+        Ok((parts, columns))
     }
 
     /// The smoothing step (linfa-bayes) and the prior, from per-label sums
@@ -348,30 +350,28 @@ impl ValidTrainParams {
             let labels: Vec<usize> = subset.iter().map(|&i| labels[i]).collect();
             self.fit_uncalibrated(&table, &documents, &labels, &unlabeled)
         };
+        let fit_model = |subset: &[usize]| -> Result<Model> {
+            let (parts, _) = fit(subset)?;
+            Model::from_parts(parts, "unsaved".into())
+        };
         let everything: Vec<usize> = (0..features.len()).collect();
         let folds = self.0.calibration_folds;
         let calibrate = folds >= 2 && self.0.calibration != Calibration::None;
         if !calibrate {
-            return Ok((fit(&everything)?, Vec::new()));
+            return Ok((fit_model(&everything)?, Vec::new()));
         }
         let assignment = stratified_folds(labels, folds, self.0.seed);
         // Job 0 fits on everything; job f + 1 leaves calibration fold f out
         // and scores it.
         let jobs = map_in_order(folds + 1, |job| -> Result<(Option<Model>, Vec<HeldOut>)> {
             let Some(fold) = job.checked_sub(1) else {
-                return Ok((Some(fit(&everything)?), Vec::new()));
+                return Ok((Some(fit_model(&everything)?), Vec::new()));
             };
             let (train, test): (Vec<usize>, Vec<usize>) =
                 (0..features.len()).partition(|&i| assignment[i] != fold);
-            let model = fit(&train)?;
-            let held_out = test
-                .iter()
-                .map(|&i| HeldOut {
-                    log_joint: model.log_joint(features[i]),
-                    truth: labels[i],
-                })
-                .collect();
-            Ok((None, held_out))
+            let (parts, columns) = fit(&train)?;
+            let documents = test.iter().map(|&i| (&labelled[i], labels[i]));
+            Ok((None, held_out_scores(&parts, &columns, documents)))
         });
         let mut model = None;
         let mut held_out = Vec::with_capacity(features.len());
@@ -383,6 +383,29 @@ impl ValidTrainParams {
         let model = model.expect("job 0 fits the model");
         Ok((model, held_out))
     }
+}
+
+/// A calibration fold's scores of the documents it left out. They are
+/// numbered already, so their rows come from the fold's columns: the terms
+/// `Model::vector` would find by name, in the same order, so the scores are
+/// the same bit for bit, without building the token maps a `Model` needs
+/// for text.
+fn held_out_scores<'d>(
+    parts: &ModelParts,
+    columns: &Columns,
+    documents: impl Iterator<Item = (&'d TermCounts, usize)>,
+) -> Vec<HeldOut> {
+    let weights = TermWeights::new(parts);
+    documents
+        .map(|(document, truth)| {
+            let mut row = columns.row(document);
+            parts.weighting.apply(&mut row, &parts.idf);
+            HeldOut {
+                log_joint: weights.log_joint_of(&row),
+                truth,
+            }
+        })
+        .collect()
 }
 
 /// Features of every document, computed on all cores; order is preserved.
@@ -491,4 +514,63 @@ pub fn describe(params: &TrainParams) -> String {
         t.hmm,
         t.user_words.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::{default_labels, read_corpus};
+
+    #[test]
+    fn held_out_scores_equal_scoring_the_fold_model_by_name() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus.jsonl");
+        let documents = read_corpus(&[path], &default_labels()).unwrap();
+        let params = TrainParams {
+            text: TextConfig {
+                bigrams: true,
+                char_bigrams: true,
+                ..TextConfig::default()
+            },
+            // As shipped: the held-out rows must be weighted like the
+            // model's own vectors.
+            weighting: Weighting {
+                sublinear_tf: false,
+                idf: true,
+                l2_normalise: true,
+            },
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let features = extract_features(&params.pipeline(), &documents);
+        let refs: Vec<&Features> = features.iter().collect();
+        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+        let numbered = TermTable::number(&refs, &[]);
+        // Train on every third document left out, score those.
+        let (train, test): (Vec<usize>, Vec<usize>) =
+            (0..documents.len()).partition(|i| i % 3 != 0);
+        let train_documents: Vec<&TermCounts> =
+            train.iter().map(|&i| &numbered.labelled[i]).collect();
+        let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+        let (parts, columns) = params
+            .fit_uncalibrated(&numbered.table, &train_documents, &train_labels, &[])
+            .unwrap();
+        let scores = held_out_scores(
+            &parts,
+            &columns,
+            test.iter().map(|&i| (&numbered.labelled[i], labels[i])),
+        );
+        let model = Model::from_parts(parts, "test".into()).unwrap();
+        assert_eq!(scores.len(), test.len());
+        for (score, &i) in scores.iter().zip(&test) {
+            assert_eq!(score.truth, labels[i]);
+            assert_eq!(
+                score.log_joint,
+                model.log_joint(&features[i]),
+                "document {i}"
+            );
+        }
+    }
 }

@@ -100,7 +100,10 @@ impl TermTable {
                 terms.push(self.terms[id].clone());
             }
         }
-        Vocabulary { terms, column }
+        Vocabulary {
+            terms,
+            columns: Columns(column),
+        }
     }
 }
 
@@ -109,16 +112,20 @@ const NOT_IN_VOCABULARY: u32 = u32::MAX;
 /// One fit's vocabulary: its terms, and each table id's column in it.
 pub(crate) struct Vocabulary {
     pub terms: Vec<String>,
-    column: Vec<u32>,
+    pub columns: Columns,
 }
 
-impl Vocabulary {
+/// Each table id's column in one fit's vocabulary: what turns a numbered
+/// document into that fit's row, also after the terms moved into the model.
+pub(crate) struct Columns(Vec<u32>);
+
+impl Columns {
     /// A document's vocabulary terms as a sparse row, in vocabulary order.
     pub(crate) fn row(&self, document: &TermCounts) -> SparseRow {
         document
             .iter()
             .filter_map(|&(id, count)| {
-                let column = self.column[id as usize];
+                let column = self.0[id as usize];
                 (column != NOT_IN_VOCABULARY).then_some((column, count))
             })
             .collect()
@@ -151,9 +158,9 @@ mod tests {
         let trade = 1 - port;
         let mut row_a = vec![(port, 2.0), (trade, 1.0)];
         row_a.sort_by_key(|&(t, _)| t);
-        assert_eq!(vocabulary.row(&numbered.labelled[0]), row_a);
+        assert_eq!(vocabulary.columns.row(&numbered.labelled[0]), row_a);
         assert_eq!(
-            vocabulary.row(&numbered.unlabeled[0]),
+            vocabulary.columns.row(&numbered.unlabeled[0]),
             vec![(port, 5.0)],
             "unknown terms are dropped"
         );
