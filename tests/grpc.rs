@@ -207,6 +207,44 @@ async fn stream_ends_with_the_failing_requests_status() {
     assert!(stream.next().await.is_none());
 }
 
+/// Requests that arrive together are classified in groups (one pool job
+/// each); a long stream must still answer every request in order and name a
+/// failure by its place in the whole stream, not in its group.
+#[tokio::test]
+async fn a_long_stream_keeps_order_and_names_a_late_failure_by_its_place() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let samples = sample_articles();
+    let failing_at = 45;
+    let mut requests: Vec<_> = (0..failing_at)
+        .map(|i| {
+            let (mut a, _) = samples[i % samples.len()].clone();
+            a.id = format!("n{i}");
+            request(a)
+        })
+        .collect();
+    requests.push(request(article("late-empty", "", "")));
+    requests.push(request(samples[0].0.clone()));
+    let mut stream = client
+        .classify_stream(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    for i in 0..failing_at {
+        let response = stream.next().await.unwrap().unwrap();
+        assert_eq!(response.id, format!("n{i}"));
+        assert_eq!(response.label, samples[i % samples.len()].1);
+    }
+    let status = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("#45") && status.message().contains("late-empty"),
+        "{}",
+        status.message()
+    );
+    assert!(stream.next().await.is_none());
+}
+
 #[tokio::test]
 async fn segment_returns_the_models_tokens() {
     let server = TestServer::start(ModelSource::Shipped).await;

@@ -26,9 +26,17 @@ use crate::proto::{ClassifyPageRequest, ClassifyPageResponse};
 /// Responses a stream may run ahead of a slow reader before it waits.
 const STREAM_BUFFER: usize = 32;
 
-/// Requests of one stream classified at the same time, so that a single
-/// stream keeps every worker busy; answers still leave in request order.
+/// Groups of requests of one stream classified at the same time, so that a
+/// single stream keeps every worker busy; answers still leave in request
+/// order.
 const STREAM_IN_FLIGHT: usize = 8;
+
+/// At most this many requests that have already arrived go to the pool as
+/// one job. Under load a stream's messages queue up while its groups are in
+/// flight, and one job for the queue costs one hand-off, one admission and
+/// one wake-up instead of one each; a lone message is never held back to
+/// wait for company.
+const STREAM_GROUP: usize = 16;
 
 #[derive(Clone)]
 pub struct ClassifierService {
@@ -143,24 +151,22 @@ impl PolicyClassifier for ClassifierService {
         let service = self.clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
-            let mut index = 0;
-            let answers = inbound.map(move |message| {
-                let (service, at) = (service.clone(), index);
-                index += 1;
-                async move {
-                    match message {
-                        Ok(request) => service.answer(request, at).await,
-                        Err(status) => Err(service.guard.wire_status(status)),
-                    }
-                }
+            let mut next_index = 0;
+            let groups = futures_util::StreamExt::ready_chunks(inbound, STREAM_GROUP);
+            let answers = groups.map(move |messages| {
+                let (service, first) = (service.clone(), next_index);
+                next_index += messages.len();
+                async move { service.answer_group(messages, first).await }
             });
             let mut answers =
                 std::pin::pin!(futures_util::StreamExt::buffered(answers, STREAM_IN_FLIGHT));
-            while let Some(result) = answers.next().await {
-                let failed = result.is_err();
-                // A send error means the client went away: stop working.
-                if sender.send(result).await.is_err() || failed {
-                    break;
+            'stream: while let Some(group) = answers.next().await {
+                for result in group {
+                    let failed = result.is_err();
+                    // A send error means the client went away: stop working.
+                    if sender.send(result).await.is_err() || failed {
+                        break 'stream;
+                    }
                 }
             }
         });
@@ -208,20 +214,60 @@ impl PolicyClassifier for ClassifierService {
 }
 
 impl ClassifierService {
-    /// One streamed request, with failures naming its place in the stream.
-    async fn answer(
+    /// Streamed requests `first..` that arrived together: checked in order,
+    /// then classified in one pool job. The answers end at the first failure
+    /// (naming its place in the stream), which ends the stream; requests
+    /// behind it in the group are not classified.
+    async fn answer_group(
         &self,
-        request: ClassifyRequest,
+        messages: Vec<Result<ClassifyRequest, Status>>,
+        first: usize,
+    ) -> Vec<Result<ClassifyResponse, Status>> {
+        let mut accepted = Vec::with_capacity(messages.len());
+        let mut failure = None;
+        for (index, message) in (first..).zip(messages) {
+            match self.accept(message, index) {
+                Ok(request) => accepted.push(request),
+                Err(status) => {
+                    failure = Some(status);
+                    break;
+                }
+            }
+        }
+        let mut answers = if accepted.is_empty() {
+            Vec::new()
+        } else {
+            let classified = self.run(move |c| {
+                Ok(accepted
+                    .iter()
+                    .map(|(index, article, options)| {
+                        classify_one(c, article, options)
+                            .map_err(|s| at_article(*index, &article.id, s))
+                    })
+                    .collect::<Vec<_>>())
+            });
+            match classified.await {
+                Ok(answers) => answers,
+                Err(status) => vec![Err(status)],
+            }
+        };
+        answers.extend(failure.map(Err));
+        answers
+    }
+
+    /// One streamed request, checked: its place in the stream, its article
+    /// and its options, or the status that ends the stream there.
+    fn accept(
+        &self,
+        message: Result<ClassifyRequest, Status>,
         index: usize,
-    ) -> Result<ClassifyResponse, Status> {
+    ) -> Result<(usize, Article, ClassifyOptions), Status> {
+        let request = message.map_err(|status| self.guard.wire_status(status))?;
         let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
         self.guard
             .check_article(&article)
             .map_err(|s| at_article(index, &article.id, s))?;
         let options = convert::options(request.explain, request.min_confidence);
-        self.run(move |c| {
-            classify_one(c, &article, &options).map_err(|s| at_article(index, &article.id, s))
-        })
-        .await
+        Ok((index, article, options))
     }
 }
