@@ -535,11 +535,7 @@ mod tests {
             },
             // As shipped: the held-out rows must be weighted like the
             // model's own vectors.
-            weighting: Weighting {
-                sublinear_tf: false,
-                idf: true,
-                l2_normalise: true,
-            },
+            weighting: Weighting::IDF_L2,
             ..TrainParams::default()
         }
         .check()

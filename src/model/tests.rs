@@ -99,11 +99,7 @@ fn fitted_models_label_their_training_documents() {
         let params = TrainParams {
             min_df: 1,
             complement,
-            weighting: Weighting {
-                sublinear_tf: true,
-                idf: true,
-                l2_normalise: true,
-            },
+            weighting: Weighting::ALL,
             ..TrainParams::default()
         }
         .check()
@@ -202,11 +198,7 @@ fn evidence_is_taken_after_length_normalisation() {
     let documents = fixture();
     let params = TrainParams {
         min_df: 1,
-        weighting: Weighting {
-            sublinear_tf: false,
-            idf: true,
-            l2_normalise: true,
-        },
+        weighting: Weighting::IDF_L2,
         ..TrainParams::default()
     }
     .check()
@@ -250,11 +242,7 @@ mod artifact {
         let params = TrainParams {
             min_df: 1,
             calibration_folds: 3,
-            weighting: Weighting {
-                sublinear_tf: true,
-                idf: true,
-                l2_normalise: true,
-            },
+            weighting: Weighting::ALL,
             ..TrainParams::default()
         }
         .check()
@@ -383,11 +371,7 @@ fn bias_calibration_fits_centred_biases() {
 fn discriminative(rounds: usize) -> TrainParams {
     TrainParams {
         min_df: 1,
-        weighting: Weighting {
-            sublinear_tf: false,
-            idf: true,
-            l2_normalise: true,
-        },
+        weighting: Weighting::IDF_L2,
         discriminative: DiscriminativeParams {
             rounds,
             step: 4.0,

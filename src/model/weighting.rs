@@ -34,6 +34,13 @@ impl Weighting {
 
 #[cfg(test)]
 impl Weighting {
+    /// IDF and L2 without sublinear TF: the shipped model's weighting.
+    pub const IDF_L2: Self = Self {
+        sublinear_tf: false,
+        idf: true,
+        l2_normalise: true,
+    };
+
     /// Sublinear TF, IDF and L2 together: the tests' fully weighted vectors.
     pub const ALL: Self = Self {
         sublinear_tf: true,
