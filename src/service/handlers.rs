@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::cancel::CancelOnDrop;
 use super::convert;
+use super::groups::ReadyGroups;
 use super::limits::RequestGuard;
 use super::pool::WorkPool;
 use super::slot::ModelSlot;
@@ -31,12 +32,16 @@ const STREAM_BUFFER: usize = 32;
 /// order.
 const STREAM_IN_FLIGHT: usize = 8;
 
-/// At most this many requests that have already arrived go to the pool as
-/// one job. Under load a stream's messages queue up while its groups are in
-/// flight, and one job for the queue costs one hand-off, one admission and
-/// one wake-up instead of one each; a lone message is never held back to
-/// wait for company.
+/// At most this many requests that have already arrived, and at most
+/// [`STREAM_GROUP_BYTES`] of text unless one request is larger alone, go to
+/// the pool as one job. Under load a stream's messages queue up while its
+/// groups are in flight, and one job for the queue costs one hand-off, one
+/// admission and one wake-up instead of one each; a lone message is never
+/// held back to wait for company. The byte bound keeps the memory one
+/// stream (or one admitted job) can hold where it was with one message per
+/// job: only short articles are grouped.
 const STREAM_GROUP: usize = 16;
+const STREAM_GROUP_BYTES: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct ClassifierService {
@@ -76,6 +81,16 @@ impl ClassifierService {
             })
             .await
             .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
+    }
+}
+
+/// The text a streamed message carries, for [`ReadyGroups`]' size bound.
+fn text_bytes(message: &Result<ClassifyRequest, Status>) -> usize {
+    match message {
+        Ok(ClassifyRequest {
+            article: Some(a), ..
+        }) => a.id.len() + a.title.len() + a.body.len(),
+        _ => 0,
     }
 }
 
@@ -152,7 +167,7 @@ impl PolicyClassifier for ClassifierService {
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
             let mut next_index = 0;
-            let groups = futures_util::StreamExt::ready_chunks(inbound, STREAM_GROUP);
+            let groups = ReadyGroups::new(inbound, STREAM_GROUP, STREAM_GROUP_BYTES, text_bytes);
             let answers = groups.map(move |messages| {
                 let (service, first) = (service.clone(), next_index);
                 next_index += messages.len();

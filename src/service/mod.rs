@@ -4,6 +4,7 @@
 pub mod admin;
 mod cancel;
 mod convert;
+mod groups;
 mod handlers;
 pub mod hardening;
 pub mod limits;
