@@ -16,6 +16,8 @@ pub use features::{Features, TermSink, TextConfig};
 pub use normalise::normalise;
 pub use segment::is_content_token;
 
+use std::borrow::Cow;
+
 use jieba_rs::Jieba;
 
 /// The title and body of one article, borrowed.
@@ -72,7 +74,11 @@ impl TextPipeline {
         let title = normalise(article.title);
         let mut body = normalise(article.body);
         if self.config.strip_boilerplate {
-            body = strip_boilerplate(&body).into_owned();
+            // Most articles have no boilerplate: keep the body rather than
+            // copy it.
+            if let Cow::Owned(stripped) = strip_boilerplate(&body) {
+                body = stripped;
+            }
         }
         let hmm = self.config.hmm;
         let (lead, rest) = split_lead(&body);
