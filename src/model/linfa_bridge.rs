@@ -14,7 +14,7 @@
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, ArrayView2};
 
 use crate::error::{Error, Result};
 
@@ -25,7 +25,7 @@ pub(crate) type FeatureLogProb = Vec<Vec<f64>>;
 /// counts (one row per document, or per label when pre-summed) and returns
 /// the fitted model.
 pub(crate) fn fit_linfa(
-    rows: Array2<f64>,
+    rows: ArrayView2<'_, f64>,
     targets: Array1<usize>,
     alpha: f64,
 ) -> Result<MultinomialNb<f64, usize>> {
@@ -39,7 +39,7 @@ pub(crate) fn fit_linfa(
 /// Fits on one row per label (the label's summed counts) and returns the
 /// smoothed feature log-probabilities for labels `0..label_count`.
 pub(crate) fn feature_log_prob_from_class_sums(
-    class_sums: Array2<f64>,
+    class_sums: ArrayView2<'_, f64>,
     alpha: f64,
 ) -> Result<FeatureLogProb> {
     let labels = class_sums.nrows();

@@ -55,7 +55,7 @@ fn assert_scorer_matches_linfa(params: &ValidTrainParams) {
     assert_eq!(model.temperature(), 1.0, "uncalibrated for this comparison");
 
     let x = dense(&model, &features);
-    let linfa_model = fit_linfa(x.clone(), Array1::from(labels), params.params().alpha).unwrap();
+    let linfa_model = fit_linfa(x.view(), Array1::from(labels), params.params().alpha).unwrap();
     let (proba, classes) = linfa_model.predict_proba(x.view());
     assert_eq!(
         classes.into_iter().copied().collect::<Vec<_>>(),
@@ -412,7 +412,7 @@ fn a_discriminative_round_is_linfa_naive_bayes_on_reweighted_documents() {
         let weight = 1.0 + 4.0 * (1.0 - p_true).sqrt();
         reweighted.row_mut(i).mapv_inplace(|v| v * weight);
     }
-    let linfa_model = fit_linfa(reweighted, Array1::from(labels.clone()), 0.1).unwrap();
+    let linfa_model = fit_linfa(reweighted.view(), Array1::from(labels.clone()), 0.1).unwrap();
     let (proba, _) = linfa_model.predict_proba(x.view());
     for (i, f) in features.iter().enumerate() {
         for (label, p) in model.score(f).probabilities.iter().enumerate() {
