@@ -245,6 +245,34 @@ async fn a_long_stream_keeps_order_and_names_a_late_failure_by_its_place() {
     assert!(stream.next().await.is_none());
 }
 
+/// A request refused before classification (here: no article) in the middle
+/// of a group ends the stream there too, after the answers before it.
+#[tokio::test]
+async fn a_request_without_an_article_mid_group_ends_the_stream_at_its_place() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let (good, _) = sample_articles().remove(0);
+    let mut requests: Vec<_> = (0..20).map(|_| request(good.clone())).collect();
+    requests.push(ClassifyRequest {
+        article: None,
+        explain: false,
+        min_confidence: None,
+    });
+    requests.extend((0..5).map(|_| request(good.clone())));
+    let mut stream = client
+        .classify_stream(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..20 {
+        assert!(stream.next().await.unwrap().is_ok());
+    }
+    let status = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("#20"), "{}", status.message());
+    assert!(stream.next().await.is_none());
+}
+
 #[tokio::test]
 async fn segment_returns_the_models_tokens() {
     let server = TestServer::start(ModelSource::Shipped).await;

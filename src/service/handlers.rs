@@ -253,13 +253,17 @@ impl ClassifierService {
             Vec::new()
         } else {
             let classified = self.run(move |c| {
-                Ok(accepted
-                    .iter()
-                    .map(|(index, article, options)| {
-                        classify_one(c, article, options)
-                            .map_err(|s| at_article(*index, &article.id, s))
-                    })
-                    .collect::<Vec<_>>())
+                let mut answers = Vec::with_capacity(accepted.len());
+                for (index, article, options) in &accepted {
+                    let answer = classify_one(c, article, options)
+                        .map_err(|s| at_article(*index, &article.id, s));
+                    let failed = answer.is_err();
+                    answers.push(answer);
+                    if failed {
+                        break;
+                    }
+                }
+                Ok(answers)
             });
             match classified.await {
                 Ok(answers) => answers,
