@@ -38,12 +38,11 @@ impl Default for EmParams {
 /// and the per-label document mass they add to the prior.
 pub(crate) fn expected_sums(
     weights: &TermWeights,
-    vocabulary_size: usize,
     rows: &[SparseRow],
     weight: f64,
 ) -> (Array2<f64>, Vec<f64>) {
     let labels = weights.labels();
-    let mut sums = Array2::zeros((labels, vocabulary_size));
+    let mut sums = Array2::zeros((labels, weights.vocabulary_size()));
     let mut mass = vec![0.0; labels];
     for row in rows {
         let posterior = softmax(&weights.log_joint_of(row), 1.0);

@@ -290,12 +290,7 @@ impl ValidTrainParams {
         };
         for _ in 0..em_rounds {
             let weights = TermWeights::new(&parts);
-            let (sums, mass) = expected_sums(
-                &weights,
-                parts.vocabulary.len(),
-                &unlabeled_rows,
-                params.em.weight,
-            );
+            let (sums, mass) = expected_sums(&weights, &unlabeled_rows, params.em.weight);
             let mut total_sums = class_sums.clone();
             total_sums += &sums;
             let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();

@@ -114,6 +114,10 @@ impl TermWeights {
         self.labels
     }
 
+    pub(crate) fn vocabulary_size(&self) -> usize {
+        self.weights.len() / self.labels
+    }
+
     /// One term's weight for every label, model order.
     fn of_term(&self, term: u32) -> &[f64] {
         let start = term as usize * self.labels;
