@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::service::admin::AdminToken;
+use crate::service::connections::ConnectionLimits;
 use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX};
 use crate::service::tls::TlsFiles;
 use crate::service::Hardening;
@@ -37,6 +38,29 @@ pub struct HardeningArgs {
     /// Deadline for calls that set none (a shorter grpc-timeout wins).
     #[arg(long, env = "POLICY_CLASSIFIER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
+    /// Connections open at once; at the limit a new one evicts the
+    /// longest-idle connection, or is closed if none is idle. Default: 1024,
+    /// or three quarters of the open-file limit if that is lower.
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_CONNECTIONS", value_parser = at_least_one::<usize>)]
+    max_connections: Option<usize>,
+    /// Time a new connection has to send its first request (TLS handshake
+    /// and HTTP/2 preface included).
+    #[arg(long, env = "POLICY_CLASSIFIER_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    handshake_timeout: Duration,
+    /// Time a connection may stay open with no call in progress.
+    #[arg(long, env = "POLICY_CLASSIFIER_IDLE_TIMEOUT", default_value = "2m", value_parser = humantime::parse_duration)]
+    idle_timeout: Duration,
+    /// Time responses may wait unread (over 1 MiB queued) before the
+    /// connection is closed.
+    #[arg(long, env = "POLICY_CLASSIFIER_STALL_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    stall_timeout: Duration,
+    /// Bytes of partly received request messages the server holds at once
+    /// (RESOURCE_EXHAUSTED above).
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES", default_value_t = ConnectionLimits::default().max_pending_bytes, value_parser = at_least_one::<usize>)]
+    max_pending_bytes: usize,
+    /// The same, per connection.
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES_PER_CONNECTION", default_value_t = ConnectionLimits::default().max_pending_bytes_per_connection, value_parser = at_least_one::<usize>)]
+    max_pending_bytes_per_connection: usize,
     /// After SIGTERM/SIGINT, how long in-flight calls may still run.
     #[arg(long, env = "POLICY_CLASSIFIER_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
@@ -89,6 +113,16 @@ impl HardeningArgs {
                 admission_wait: self.admission_wait,
                 request_timeout: self.request_timeout,
                 log_text_prefix: self.log_text_prefix,
+            },
+            connections: ConnectionLimits {
+                max_connections: self
+                    .max_connections
+                    .unwrap_or_else(crate::service::connections::default_max_connections),
+                handshake_timeout: self.handshake_timeout,
+                idle_timeout: self.idle_timeout,
+                stall_timeout: self.stall_timeout,
+                max_pending_bytes_per_connection: self.max_pending_bytes_per_connection,
+                max_pending_bytes: self.max_pending_bytes,
             },
             tls,
             admin_token: AdminToken::from_env(),

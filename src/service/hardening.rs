@@ -7,12 +7,16 @@ use std::time::Duration;
 use tonic::transport::Server;
 
 use super::admin::AdminToken;
+use super::connections::ConnectionLimits;
 use super::limits::Limits;
 use super::tls::TlsFiles;
 
 #[derive(Debug, Clone)]
 pub struct Hardening {
     pub limits: Limits,
+    /// Connection count, handshake, idle and stall timeouts, and the memory
+    /// partly received requests may hold.
+    pub connections: ConnectionLimits,
     /// Serve TLS instead of plaintext.
     pub tls: Option<TlsFiles>,
     /// Serve `PolicyClassifierAdmin` behind this token; off when `None`.
@@ -27,6 +31,7 @@ impl Default for Hardening {
     fn default() -> Self {
         Self {
             limits: Limits::default(),
+            connections: ConnectionLimits::default(),
             tls: None,
             admin_token: None,
             shutdown_grace: Duration::from_secs(10),
@@ -34,6 +39,9 @@ impl Default for Hardening {
         }
     }
 }
+
+/// Largest header block of one request (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE).
+pub const MAX_HEADER_LIST_BYTES: u32 = 64 * 1024;
 
 impl Hardening {
     /// A server builder with the transport-level limits and TLS applied.
@@ -43,7 +51,14 @@ impl Hardening {
             .max_concurrent_streams(self.limits.max_concurrent_streams)
             // Bounds the resets a client can make us do per connection, so a
             // rapid-reset flood cannot keep us busy for free.
-            .http2_max_pending_accept_reset_streams(Some(64));
+            .http2_max_pending_accept_reset_streams(Some(64))
+            // gRPC metadata is small; hyper's default would let one request
+            // carry 16 MB of headers.
+            .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
+            // Finds peers that vanished without closing (a call in progress
+            // keeps a connection from its idle timeout).
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)));
         Ok(match &self.tls {
             Some(files) => builder.tls_config(files.server_config()?)?,
             None => builder,

@@ -37,6 +37,11 @@ struct LabelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ModelLabels {
     version: String,
 }
@@ -51,6 +56,8 @@ struct Metrics {
     model: Family<ModelLabels, Gauge>,
     model_loaded_at: FloatGauge,
     model_load_seconds: FloatGauge,
+    open_connections: Gauge,
+    closed_connections: Family<ReasonLabels, Counter>,
 }
 
 /// Latency buckets from 0.5 ms to about 8 s, doubling.
@@ -100,8 +107,22 @@ fn metrics() -> &'static Metrics {
             "How long reading and decoding the serving model took",
             model_load_seconds.clone(),
         );
+        let open_connections = Gauge::default();
+        registry.register(
+            "policy_classifier_open_connections",
+            "gRPC connections open now",
+            open_connections.clone(),
+        );
+        let closed_connections = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "policy_classifier_connections_closed_by_server",
+            "Connections the server closed or refused, by reason (limit, evicted, handshake, idle, stalled)",
+            closed_connections.clone(),
+        );
         Metrics {
             registry,
+            open_connections,
+            closed_connections,
             handled,
             latency,
             articles,
@@ -129,6 +150,19 @@ pub fn record_rpc(service: &str, method: &str, code: &'static str, latency: Dura
             grpc_method: method.to_owned(),
         })
         .observe(latency.as_secs_f64());
+}
+
+/// The number of open gRPC connections.
+pub fn set_open_connections(open: usize) {
+    metrics().open_connections.set(open as i64);
+}
+
+/// A connection the server closed, or refused at accept, and why.
+pub fn record_connection_closed(reason: &'static str) {
+    metrics()
+        .closed_connections
+        .get_or_create(&ReasonLabels { reason })
+        .inc();
 }
 
 /// One article answered with `label`.

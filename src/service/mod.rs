@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod cancel;
+pub mod connections;
 mod convert;
 mod groups;
 mod handlers;
@@ -19,6 +20,7 @@ mod shutdown;
 mod slot;
 mod status;
 pub mod tls;
+mod transport;
 mod wire_status;
 
 pub use handlers::ClassifierService;

@@ -8,11 +8,13 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
 use super::admin::AdminService;
+use super::connections::GuardedIncoming;
 use super::handlers::ClassifierService;
 use super::hardening::Hardening;
 use super::limits::RequestGuard;
 use super::reload::{reload_on_sighup, Reloader};
 use super::slot::ModelSlot;
+use super::transport::TransportLayer;
 use super::{shutdown, wire_status};
 use crate::classifier::ModelSource;
 use crate::proto::policy_classifier_server::PolicyClassifierServer;
@@ -94,7 +96,10 @@ pub async fn serve(
         &["", SERVICE_NAME],
         hardening.shutdown_grace,
     );
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = GuardedIncoming::new(
+        TcpIncoming::from(listener).with_nodelay(Some(true)),
+        hardening.connections.clone(),
+    );
     let load_failed = async move {
         match load_failed_rx.await {
             Ok(error) => Err(error),
@@ -103,6 +108,10 @@ pub async fn serve(
     };
     let server = hardening
         .server_builder()?
+        .layer(TransportLayer::new(
+            hardening.connections.max_pending_bytes,
+            max_message_bytes,
+        ))
         .layer(super::observe::ObserveLayer)
         .layer(wire_status::layer(max_message_bytes))
         .add_service(health_service)
