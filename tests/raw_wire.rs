@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{sample_articles, TestServer};
+use common::{grpc_request, sample_articles, TestServer};
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::ClassifyRequest;
 use tokio::io::AsyncWriteExt;
@@ -29,16 +29,6 @@ async fn h2_connect(server: &TestServer) -> h2::client::SendRequest<Bytes> {
     let (client, connection) = h2::client::handshake(tcp).await.unwrap();
     tokio::spawn(connection);
     client
-}
-
-fn grpc_request(server: &TestServer, path: &str) -> http::Request<()> {
-    http::Request::builder()
-        .method("POST")
-        .uri(format!("http://{}{path}", server.addr))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .unwrap()
 }
 
 /// Sends `body` as the whole request; returns grpc-status and grpc-message.

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{sample_articles, TestServer};
+use common::{grpc_request, sample_articles, TestServer};
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::{ClassifyRequest, SegmentRequest};
 use policy_classifier::service::connections::ConnectionLimits;
@@ -46,16 +46,6 @@ fn frame(message: &impl Message) -> Bytes {
     let mut f = prefix(payload.len() as u32);
     f.extend(payload);
     Bytes::from(f)
-}
-
-fn request(server: &TestServer, path: &str) -> http::Request<()> {
-    http::Request::builder()
-        .method("POST")
-        .uri(format!("http://{}{path}", server.addr))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .unwrap()
 }
 
 /// An HTTP/2 connection and a receiver that fires when it ends.
@@ -147,7 +137,7 @@ async fn an_idle_connection_is_closed_but_not_while_a_call_is_open() {
     let (client, mut ended) = h2_connect(&server, h2::client::Builder::new()).await;
     let mut client = client.ready().await.unwrap();
     let (response, mut send) = client
-        .send_request(request(&server, CLASSIFY_STREAM), false)
+        .send_request(grpc_request(&server, CLASSIFY_STREAM), false)
         .unwrap();
     let message = |i: usize| {
         let (article, _) = sample_articles().remove(i);
@@ -196,7 +186,7 @@ async fn at_the_connection_limit_an_idle_connection_is_evicted_and_busy_ones_are
         let (client, ended) = h2_connect(&server, h2::client::Builder::new()).await;
         let mut client = client.ready().await.unwrap();
         let (response, send) = client
-            .send_request(request(&server, CLASSIFY_STREAM), false)
+            .send_request(grpc_request(&server, CLASSIFY_STREAM), false)
             .unwrap();
         busy.push((client, response, send, ended));
     }
@@ -233,7 +223,7 @@ async fn partly_received_messages_are_bounded_per_connection_and_server_wide() {
     // Declares 700 kB, sends part of it and stalls.
     let stall = |client: &mut h2::client::SendRequest<Bytes>| {
         let (response, mut send) = client
-            .send_request(request(&server, CLASSIFY), false)
+            .send_request(grpc_request(&server, CLASSIFY), false)
             .unwrap();
         let mut partial = prefix(700_000);
         partial.extend(vec![0x0a; 1000]);
@@ -272,7 +262,7 @@ async fn partly_received_messages_are_bounded_per_connection_and_server_wide() {
     });
     assert!(message.len() > 500_000 && message.len() < 1_000_000);
     let (response, mut send) = three
-        .send_request(request(&server, CLASSIFY), false)
+        .send_request(grpc_request(&server, CLASSIFY), false)
         .unwrap();
     send.send_data(message, true).unwrap();
     let mut response = response.await.unwrap();
@@ -303,7 +293,7 @@ async fn a_peer_that_reads_no_responses_is_disconnected_after_the_stall_timeout(
     let mut calls = Vec::new();
     for _ in 0..2 {
         let (response, mut send) = client
-            .send_request(request(&server, SEGMENT), false)
+            .send_request(grpc_request(&server, SEGMENT), false)
             .unwrap();
         send.send_data(frame(&SegmentRequest { text: text.clone() }), true)
             .unwrap();

@@ -136,3 +136,14 @@ pub fn sample_articles() -> Vec<(Article, &'static str)> {
         (article("a-urban", "滨江步道建成开放", "新建滨江步道连接公园和观景平台，老旧小区改造同步推进，市民休闲环境改善。"), "urban"),
     ]
 }
+
+/// A gRPC POST to `path` on `server`, for raw HTTP/2 clients.
+pub fn grpc_request(server: &TestServer, path: &str) -> http::Request<()> {
+    http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{}{path}", server.addr))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap()
+}
