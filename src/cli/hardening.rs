@@ -8,7 +8,10 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::service::admin::AdminToken;
-use crate::service::connections::ConnectionLimits;
+use crate::service::connections::{
+    default_max_connections, ConnectionLimits, DEFAULT_MAX_PENDING_BYTES,
+    DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION,
+};
 use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX};
 use crate::service::tls::TlsFiles;
 use crate::service::Hardening;
@@ -56,10 +59,10 @@ pub struct HardeningArgs {
     stall_timeout: Duration,
     /// Bytes of partly received request messages the server holds at once
     /// (RESOURCE_EXHAUSTED above).
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES", default_value_t = ConnectionLimits::default().max_pending_bytes, value_parser = at_least_one::<usize>)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES", default_value_t = DEFAULT_MAX_PENDING_BYTES, value_parser = at_least_one::<usize>)]
     max_pending_bytes: usize,
     /// The same, per connection.
-    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES_PER_CONNECTION", default_value_t = ConnectionLimits::default().max_pending_bytes_per_connection, value_parser = at_least_one::<usize>)]
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_PENDING_BYTES_PER_CONNECTION", default_value_t = DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION, value_parser = at_least_one::<usize>)]
     max_pending_bytes_per_connection: usize,
     /// After SIGTERM/SIGINT, how long in-flight calls may still run.
     #[arg(long, env = "POLICY_CLASSIFIER_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -115,9 +118,7 @@ impl HardeningArgs {
                 log_text_prefix: self.log_text_prefix,
             },
             connections: ConnectionLimits {
-                max_connections: self
-                    .max_connections
-                    .unwrap_or_else(crate::service::connections::default_max_connections),
+                max_connections: self.max_connections.unwrap_or_else(default_max_connections),
                 handshake_timeout: self.handshake_timeout,
                 idle_timeout: self.idle_timeout,
                 stall_timeout: self.stall_timeout,

@@ -52,6 +52,11 @@ pub struct ConnectionLimits {
     pub max_pending_bytes: usize,
 }
 
+/// Default of [`ConnectionLimits::max_pending_bytes_per_connection`].
+pub const DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION: usize = 16 * 1024 * 1024;
+/// Default of [`ConnectionLimits::max_pending_bytes`].
+pub const DEFAULT_MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
+
 /// Response bytes that may wait for a slow reader before the stall clock
 /// starts: a few large answers' worth.
 pub const STALL_BYTES: u64 = 1024 * 1024;
@@ -63,8 +68,8 @@ impl Default for ConnectionLimits {
             handshake_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(120),
             stall_timeout: Duration::from_secs(30),
-            max_pending_bytes_per_connection: 16 * 1024 * 1024,
-            max_pending_bytes: 64 * 1024 * 1024,
+            max_pending_bytes_per_connection: DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION,
+            max_pending_bytes: DEFAULT_MAX_PENDING_BYTES,
         }
     }
 }
