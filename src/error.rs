@@ -40,6 +40,11 @@ pub enum Error {
 
     #[error("{0}")]
     InvalidRequest(String),
+
+    /// The caller stopped waiting (it cancelled, or its deadline passed)
+    /// and the work was abandoned part way.
+    #[error("the request was cancelled or its deadline passed")]
+    Cancelled,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

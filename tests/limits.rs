@@ -176,6 +176,103 @@ async fn past_a_limit_the_error_names_it() {
     );
 }
 
+#[tokio::test]
+async fn characters_that_grow_under_normalisation_count_at_their_grown_length() {
+    let server = server_with(Limits {
+        max_article_chars: 1000,
+        max_request_chars: 3000,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // 100 characters as sent; NFKC makes 18 of each (1,800).
+    let grows = "\u{FDFA}".repeat(100);
+    let status = client
+        .classify(request(article("g", "", &grows)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().contains("NFKC"), "{status:?}");
+    assert!(
+        status.message().contains("--max-article-chars"),
+        "{status:?}"
+    );
+
+    // Pages have the same limit, as sent and grown.
+    for page in ["港口".repeat(501), grows.clone()] {
+        let status = client
+            .classify_page(policy_classifier::proto::ClassifyPageRequest {
+                text: page,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(
+            status.message().contains("--max-article-chars"),
+            "{status:?}"
+        );
+    }
+
+    // Each article fits, the batch together does not.
+    let body = "港口扩建工程开工。".repeat(100); // 900 characters
+    let four = (0..4).map(|i| article(&i.to_string(), "", &body)).collect();
+    let status = client.classify_batch(batch(four)).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().contains("--max-request-chars"),
+        "{status:?}"
+    );
+    let three = (0..3).map(|i| article(&i.to_string(), "", &body)).collect();
+    assert!(client.classify_batch(batch(three)).await.is_ok());
+}
+
+/// A stream whose client keeps its side open and sends nothing more.
+async fn idle_stream(
+    client: &mut policy_classifier::proto::policy_classifier_client::PolicyClassifierClient<
+        tonic::transport::Channel,
+    >,
+    timeout: Option<Duration>,
+) -> (
+    tonic::Streaming<policy_classifier::proto::ClassifyResponse>,
+    tokio::sync::mpsc::Sender<ClassifyRequest>,
+) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let (a, _) = sample_articles().remove(0);
+    sender.send(request(a)).await.unwrap();
+    let mut call = tonic::Request::new(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    if let Some(timeout) = timeout {
+        call.set_timeout(timeout);
+    }
+    let responses = client.classify_stream(call).await.unwrap().into_inner();
+    (responses, sender)
+}
+
+#[tokio::test]
+async fn streams_end_at_their_deadline_with_deadline_exceeded() {
+    let server = server_with(Limits {
+        stream_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    // The client's deadline, then the server's --stream-timeout.
+    for timeout in [Some(Duration::from_millis(500)), None] {
+        let (mut responses, _open) = idle_stream(&mut client, timeout).await;
+        let first = responses.message().await.unwrap();
+        assert!(first.is_some(), "the first request was answered");
+        let ended = tokio::time::timeout(Duration::from_secs(10), responses.message())
+            .await
+            .expect("the stream outlived its deadline");
+        let status = ended.unwrap_err();
+        assert_eq!(
+            status.code(),
+            Code::DeadlineExceeded,
+            "{timeout:?}: {status:?}"
+        );
+    }
+}
+
 /// Articles big enough that a batch of them keeps a core busy for a while.
 fn heavy_batch(articles: usize) -> ClassifyBatchRequest {
     let body = sample_articles()
@@ -232,19 +329,20 @@ async fn full_server_sheds_load_and_still_answers_health_and_model_info() {
 
 #[tokio::test]
 async fn a_short_deadline_ends_the_call_and_frees_the_server() {
+    // The server's deadline (a client's own grpc-timeout is also enforced
+    // by tonic's client, which would answer first).
     let server = server_with(Limits {
         max_in_flight: 1,
+        request_timeout: Duration::from_millis(300),
         ..Limits::default()
     })
     .await;
     let mut client = server.client().await;
     // ~3 MB: under the message limit, seconds of work in a debug build.
-    let mut slow = tonic::Request::new(heavy_batch(100));
-    slow.set_timeout(Duration::from_millis(300));
-    let status = client.classify_batch(slow).await.unwrap_err();
-    // The server ends the call (tonic's wording for an expired deadline).
-    assert_eq!(status.code(), Code::Cancelled, "{status:?}");
-    assert!(status.message().contains("Timeout expired"), "{status:?}");
+    let status = client.classify_batch(heavy_batch(100)).await.unwrap_err();
+    // The server ends the call and says why.
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(status.message().contains("--request-timeout"), "{status:?}");
     // The cancelled batch stops at its next article, so the only slot frees
     // up quickly; retry until it has (bounded).
     let (a, _) = sample_articles().remove(0);

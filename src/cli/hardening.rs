@@ -12,7 +12,7 @@ use crate::service::connections::{
     default_max_connections, ConnectionLimits, DEFAULT_MAX_PENDING_BYTES,
     DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION,
 };
-use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX};
+use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX, DEFAULT_MAX_REQUEST_CHARS};
 use crate::service::tls::TlsFiles;
 use crate::service::Hardening;
 
@@ -21,9 +21,14 @@ pub struct HardeningArgs {
     /// Largest request message accepted, in bytes (RESOURCE_EXHAUSTED above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes, value_parser = at_least_one::<usize>)]
     max_message_bytes: usize,
-    /// Longest article title or body, in characters (INVALID_ARGUMENT above).
+    /// Longest article title or body, or page, in characters, as sent and
+    /// after Unicode normalisation (INVALID_ARGUMENT above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_ARTICLE_CHARS", default_value_t = Limits::default().max_article_chars, value_parser = at_least_one::<usize>)]
     max_article_chars: usize,
+    /// Most characters (after Unicode normalisation) all the articles of
+    /// one call may hold together (INVALID_ARGUMENT above).
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_REQUEST_CHARS", default_value_t = DEFAULT_MAX_REQUEST_CHARS, value_parser = at_least_one::<usize>)]
+    max_request_chars: usize,
     /// Most articles in one ClassifyBatch call (INVALID_ARGUMENT above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_BATCH_ARTICLES", default_value_t = Limits::default().max_batch_articles, value_parser = at_least_one::<usize>)]
     max_batch_articles: usize,
@@ -38,9 +43,13 @@ pub struct HardeningArgs {
     /// shed.
     #[arg(long, env = "POLICY_CLASSIFIER_ADMISSION_WAIT", default_value = "50ms", value_parser = humantime::parse_duration)]
     admission_wait: Duration,
-    /// Deadline for calls that set none (a shorter grpc-timeout wins).
+    /// Deadline for unary calls that set none (a shorter grpc-timeout wins).
     #[arg(long, env = "POLICY_CLASSIFIER_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
+    /// Deadline for ClassifyStream calls that set none (a shorter
+    /// grpc-timeout wins): long-lived streams are a normal way to call.
+    #[arg(long, env = "POLICY_CLASSIFIER_STREAM_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    stream_timeout: Duration,
     /// Connections open at once; at the limit a new one evicts the
     /// longest-idle connection, or is closed if none is idle. Default: 1024,
     /// or three quarters of the open-file limit if that is lower.
@@ -110,11 +119,13 @@ impl HardeningArgs {
             limits: Limits {
                 max_message_bytes: self.max_message_bytes,
                 max_article_chars: self.max_article_chars,
+                max_request_chars: self.max_request_chars,
                 max_batch_articles: self.max_batch_articles,
                 max_concurrent_streams: self.max_concurrent_streams,
                 max_in_flight: self.max_in_flight.unwrap_or(defaults.max_in_flight),
                 admission_wait: self.admission_wait,
                 request_timeout: self.request_timeout,
+                stream_timeout: self.stream_timeout,
                 log_text_prefix: self.log_text_prefix,
             },
             connections: ConnectionLimits {

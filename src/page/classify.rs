@@ -31,6 +31,18 @@ impl Classifier {
         page: &str,
         options: &ClassifyOptions,
     ) -> Result<Vec<ClassifiedArticle>> {
+        self.classify_page_unless(page, options, &|| false)
+    }
+
+    /// [`Self::classify_page`], stopping with [`Error::Cancelled`] before
+    /// the next article once `cancelled` says so: a page may hold dozens of
+    /// articles, and a caller that has gone should not keep a core busy.
+    pub fn classify_page_unless(
+        &self,
+        page: &str,
+        options: &ClassifyOptions,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Vec<ClassifiedArticle>> {
         if page.trim().is_empty() {
             return Err(Error::InvalidRequest("`text` (the page) is empty".into()));
         }
@@ -41,6 +53,9 @@ impl Classifier {
             .articles
             .into_iter()
             .map(|article| {
+                if cancelled() {
+                    return Err(Error::Cancelled);
+                }
                 let text = ArticleText {
                     title: &article.title,
                     body: &article.body,

@@ -34,9 +34,13 @@ pub struct CancelFlag {
 }
 
 impl CancelFlag {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
     /// `Err(CANCELLED)` once the request is gone.
     pub fn check(&self) -> Result<(), Status> {
-        if self.cancelled.load(Ordering::Relaxed) {
+        if self.is_cancelled() {
             Err(Status::cancelled(
                 "request was cancelled or its deadline passed",
             ))

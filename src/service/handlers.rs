@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::cancel::CancelOnDrop;
 use super::convert;
 use super::groups::ReadyGroups;
-use super::limits::RequestGuard;
+use super::limits::{Cost, RequestGuard};
 use super::pool::WorkPool;
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
@@ -64,16 +64,17 @@ impl ClassifierService {
         Self { guard, ..self }
     }
 
-    /// Runs CPU-bound core work on the worker pool (one thread per core)
-    /// against a snapshot of the current model, keeping the async reactor
-    /// free for I/O.
-    async fn run<T, F>(&self, work: F) -> Result<T, Status>
+    /// Runs CPU-bound core work of `cost` on the worker pool (one thread
+    /// per core) against a snapshot of the current model, once admitted
+    /// (see [`RequestGuard::admit`]), keeping the async reactor free for
+    /// I/O.
+    async fn run<T, F>(&self, cost: Cost, work: F) -> Result<T, Status>
     where
         T: Send + 'static,
         F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
-        let permit = self.guard.admit().await?;
+        let permit = self.guard.admit(cost).await?;
         self.pool
             .run(move || {
                 let _held_until_done = permit;
@@ -121,10 +122,11 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyResponse>, Status> {
         let request = request.into_inner();
         let article = require_article(request.article)?;
-        self.guard.check_article(&article)?;
+        let cost = self.guard.check_article(&article)?;
+        let cost = self.guard.check_request_cost(cost)?;
         let options = convert::options(request.explain, request.min_confidence);
         let response = self
-            .run(move |c| classify_one(c, &article, &options))
+            .run(cost, move |c| classify_one(c, &article, &options))
             .await?;
         Ok(Response::new(response))
     }
@@ -135,12 +137,12 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyBatchResponse>, Status> {
         let request = request.into_inner();
         let articles = request.articles;
-        self.guard.check_batch(&articles)?;
+        let cost = self.guard.check_batch(&articles)?;
         let options = convert::options(request.explain, request.min_confidence);
         let cancel = CancelOnDrop::default();
         let cancelled = cancel.flag();
         let results = self
-            .run(move |c| {
+            .run(cost, move |c| {
                 articles
                     .iter()
                     .enumerate()
@@ -193,8 +195,8 @@ impl PolicyClassifier for ClassifierService {
         request: Request<SegmentRequest>,
     ) -> Result<Response<SegmentResponse>, Status> {
         let text = request.into_inner().text;
-        self.guard.check_text("text", &text)?;
-        let tokens = self.run(move |c| Ok(c.segment(&text))).await?;
+        let cost = self.guard.check_text("text", &text)?;
+        let tokens = self.run(cost, move |c| Ok(c.segment(&text))).await?;
         Ok(Response::new(SegmentResponse { tokens }))
     }
 
@@ -204,11 +206,14 @@ impl PolicyClassifier for ClassifierService {
     ) -> Result<Response<ClassifyPageResponse>, Status> {
         let request = request.into_inner();
         let text = request.text;
+        let cost = self.guard.check_text("text", &text)?;
         let options = convert::options(request.explain, request.min_confidence);
+        let cancel = CancelOnDrop::default();
+        let cancelled = cancel.flag();
         let articles = self
-            .run(move |c| {
+            .run(cost, move |c| {
                 let version = c.model().version();
-                let page = c.classify_page(&text, &options)?;
+                let page = c.classify_page_unless(&text, &options, &|| cancelled.is_cancelled())?;
                 Ok(page
                     .into_iter()
                     .enumerate()
@@ -240,9 +245,13 @@ impl ClassifierService {
     ) -> Vec<Result<ClassifyResponse, Status>> {
         let mut accepted = Vec::with_capacity(messages.len());
         let mut failure = None;
+        let mut cost = Cost::default();
         for (index, message) in (first..).zip(messages) {
             match self.accept(message, index) {
-                Ok(request) => accepted.push(request),
+                Ok((request, request_cost)) => {
+                    accepted.push(request);
+                    cost = cost + request_cost;
+                }
                 Err(status) => {
                     failure = Some(status);
                     break;
@@ -252,9 +261,17 @@ impl ClassifierService {
         let mut answers = if accepted.is_empty() {
             Vec::new()
         } else {
-            let classified = self.run(move |c| {
+            // Dropped with this future when the stream ends (the client
+            // went away or its deadline passed): the job then stops.
+            let cancel = CancelOnDrop::default();
+            let cancelled = cancel.flag();
+            let classified = self.run(cost, move |c| {
                 let mut answers = Vec::with_capacity(accepted.len());
                 for (index, article, options) in &accepted {
+                    if let Err(status) = cancelled.check() {
+                        answers.push(Err(status));
+                        break;
+                    }
                     let answer = classify_one(c, article, options)
                         .map_err(|s| at_article(*index, &article.id, s));
                     let failed = answer.is_err();
@@ -280,13 +297,15 @@ impl ClassifierService {
         &self,
         message: Result<ClassifyRequest, Status>,
         index: usize,
-    ) -> Result<(usize, Article, ClassifyOptions), Status> {
+    ) -> Result<((usize, Article, ClassifyOptions), Cost), Status> {
         let request = message.map_err(|status| self.guard.wire_status(status))?;
         let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
-        self.guard
+        let cost = self
+            .guard
             .check_article(&article)
+            .and_then(|cost| self.guard.check_request_cost(cost))
             .map_err(|s| at_article(index, &article.id, s))?;
         let options = convert::options(request.explain, request.min_confidence);
-        Ok((index, article, options))
+        Ok(((index, article, options), cost))
     }
 }

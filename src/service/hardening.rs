@@ -46,8 +46,9 @@ pub const MAX_HEADER_LIST_BYTES: u32 = 64 * 1024;
 impl Hardening {
     /// A server builder with the transport-level limits and TLS applied.
     pub fn server_builder(&self) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+        // Deadlines are applied by `deadline::DeadlineLayer`, not tonic's
+        // timeout, so that streams get them too.
         let builder = Server::builder()
-            .timeout(self.limits.request_timeout)
             .max_concurrent_streams(self.limits.max_concurrent_streams)
             // Bounds the resets a client can make us do per connection, so a
             // rapid-reset flood cannot keep us busy for free.

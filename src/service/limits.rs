@@ -8,20 +8,27 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
 use super::redact::text_prefix;
 use super::status::at_article;
 use crate::proto::Article;
+use crate::text::normalised_len_bound;
 
 /// The configurable limits of one server.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Largest encoded request message accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Longest title or body accepted, in Unicode scalar values.
+    /// Longest title, body or page accepted, in Unicode scalar values,
+    /// both as sent and after Unicode normalisation (NFKC).
     pub max_article_chars: usize,
+    /// Most characters, after normalisation, all the articles of one call
+    /// may hold together: bounds the CPU one batch can cost.
+    pub max_request_chars: usize,
     /// Most articles in one `ClassifyBatch` call.
     pub max_batch_articles: usize,
     /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: open calls per connection.
@@ -33,9 +40,11 @@ pub struct Limits {
     /// bursts (and moments when the OS gives us no CPU) without letting a
     /// queue grow under sustained overload.
     pub admission_wait: Duration,
-    /// Deadline applied to calls whose client sets none (`grpc-timeout`
-    /// shorter than this wins).
+    /// Deadline applied to unary calls whose client sets none
+    /// (`grpc-timeout` shorter than this wins).
     pub request_timeout: Duration,
+    /// The same for streaming calls, which may rightly live long.
+    pub stream_timeout: Duration,
     /// Characters of an article's title and body that may reach the logs.
     pub log_text_prefix: usize,
 }
@@ -48,15 +57,26 @@ impl Default for Limits {
         Self {
             max_message_bytes: 4 * 1024 * 1024,
             max_article_chars: 200_000,
+            max_request_chars: DEFAULT_MAX_REQUEST_CHARS,
             max_batch_articles: 256,
             max_concurrent_streams: 128,
             max_in_flight: default_max_in_flight(),
             admission_wait: Duration::from_millis(50),
             request_timeout: Duration::from_secs(30),
+            stream_timeout: Duration::from_secs(600),
             log_text_prefix: DEFAULT_LOG_TEXT_PREFIX,
         }
     }
 }
+
+/// A full 4 MiB message of Chinese text (3 bytes a character) fits; the
+/// same message of characters that NFKC expands does not.
+pub const DEFAULT_MAX_REQUEST_CHARS: usize = 1_500_000;
+
+/// Characters of normalised text that one admission slot pays for: about
+/// a millisecond of work, several ordinary articles. A job takes one slot
+/// per this many characters, so admission counts work, not calls.
+pub const CHARS_PER_SLOT: usize = 16_384;
 
 /// Room for bursts of ordinary requests (a few hundred microseconds each)
 /// without shedding at normal load, while bounding the queue to some
@@ -74,6 +94,26 @@ pub fn default_max_in_flight() -> usize {
 pub struct RequestGuard {
     limits: Limits,
     in_flight: Arc<Semaphore>,
+    /// Jobs waiting for slots now: past `max_in_flight` of them a job is
+    /// shed at once, so under heavy overload shedding costs no waiting.
+    waiting: Arc<AtomicUsize>,
+}
+
+/// The work a checked request carries: characters after normalisation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cost(pub usize);
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, other: Cost) -> Cost {
+        Cost(self.0.saturating_add(other.0))
+    }
+}
+
+impl std::iter::Sum for Cost {
+    fn sum<I: Iterator<Item = Cost>>(costs: I) -> Cost {
+        costs.fold(Cost::default(), |a, b| a + b)
+    }
 }
 
 impl Default for RequestGuard {
@@ -85,36 +125,62 @@ impl Default for RequestGuard {
 impl RequestGuard {
     pub fn new(limits: Limits) -> Self {
         let in_flight = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
-        Self { limits, in_flight }
+        Self {
+            limits,
+            in_flight,
+            waiting: Arc::default(),
+        }
     }
 
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
-    /// Admits one job, waiting at most `admission_wait` for a slot, or sheds
-    /// it. Hold the permit until the work is done (not merely until the
-    /// caller gives up), so abandoned work still counts against the limit
-    /// while it occupies a core.
-    pub async fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
-        if let Ok(permit) = self.in_flight.clone().try_acquire_owned() {
+    /// The slots a job of this cost takes: one per [`CHARS_PER_SLOT`]
+    /// characters, at least one, at most half of all slots (so one heavy
+    /// job never has to wait for the server to empty).
+    fn slots(&self, cost: Cost) -> u32 {
+        let most = (self.limits.max_in_flight / 2).max(1);
+        let slots = cost.0.div_ceil(CHARS_PER_SLOT).clamp(1, most);
+        u32::try_from(slots).unwrap_or(u32::MAX)
+    }
+
+    /// Admits one job of `cost`, waiting at most `admission_wait` for its
+    /// slots, or sheds it; sheds at once when as many jobs are waiting
+    /// already as may be in flight (waiting could not end well). Hold the
+    /// permit until the work is done (not merely until the caller gives up),
+    /// so abandoned work still counts against the limit while it occupies
+    /// a core.
+    pub async fn admit(&self, cost: Cost) -> Result<OwnedSemaphorePermit, Status> {
+        let slots = self.slots(cost);
+        if let Ok(permit) = self.in_flight.clone().try_acquire_many_owned(slots) {
             return Ok(permit);
         }
-        let wait = self.in_flight.clone().acquire_owned();
-        match tokio::time::timeout(self.limits.admission_wait, wait).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(Status::resource_exhausted(format!(
+        let shed = || {
+            Status::resource_exhausted(format!(
                 "server is at its limit of {} concurrent classification jobs (--max-in-flight) and none freed within {:?} (--admission-wait); retry with backoff",
                 self.limits.max_in_flight, self.limits.admission_wait
-            ))),
+            ))
+        };
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.limits.max_in_flight {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(shed());
+        }
+        let wait = self.in_flight.clone().acquire_many_owned(slots);
+        let admitted = tokio::time::timeout(self.limits.admission_wait, wait).await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        match admitted {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(shed()),
         }
     }
 
-    /// Checks an article against the limits and logs (at debug level) that
-    /// it arrived, with no more of its text than `log_text_prefix` allows.
-    pub fn check_article(&self, article: &Article) -> Result<(), Status> {
-        self.check_text("title", &article.title)?;
-        self.check_text("body", &article.body)?;
+    /// Checks an article against the limits, logs (at debug level) that it
+    /// arrived, with no more of its text than `log_text_prefix` allows, and
+    /// returns what classifying it costs.
+    pub fn check_article(&self, article: &Article) -> Result<Cost, Status> {
+        let cost =
+            self.check_text("title", &article.title)? + self.check_text("body", &article.body)?;
         let shown = self.limits.log_text_prefix;
         tracing::debug!(
             id = %article.id,
@@ -123,10 +189,12 @@ impl RequestGuard {
             body_bytes = article.body.len(),
             "article received"
         );
-        Ok(())
+        Ok(cost)
     }
 
-    pub fn check_text(&self, field: &str, text: &str) -> Result<(), Status> {
+    /// Checks one text against `--max-article-chars`, as sent and after
+    /// normalisation, and returns its cost (its normalised length, bounded).
+    pub fn check_text(&self, field: &str, text: &str) -> Result<Cost, Status> {
         let max = self.limits.max_article_chars;
         // Cheap bound first: a string of at most `max` bytes has at most
         // `max` characters.
@@ -135,7 +203,26 @@ impl RequestGuard {
                 "{field} is longer than the limit of {max} characters (--max-article-chars)"
             )));
         }
-        Ok(())
+        let normalised = normalised_len_bound(text);
+        if normalised > max {
+            return Err(Status::invalid_argument(format!(
+                "{field} grows to {normalised} characters under Unicode normalisation (NFKC), more than the limit of {max} (--max-article-chars)"
+            )));
+        }
+        Ok(Cost(normalised))
+    }
+
+    /// Checks the total cost of one call's articles against
+    /// `--max-request-chars`.
+    pub fn check_request_cost(&self, cost: Cost) -> Result<Cost, Status> {
+        let max = self.limits.max_request_chars;
+        if cost.0 > max {
+            return Err(Status::invalid_argument(format!(
+                "request holds {} characters of text (after Unicode normalisation), more than the limit of {max} (--max-request-chars); split it",
+                cost.0
+            )));
+        }
+        Ok(cost)
     }
 
     /// A codec failure inside a stream, with the status unary calls get.
@@ -143,19 +230,23 @@ impl RequestGuard {
         super::wire_status::reclassify(&status, self.limits.max_message_bytes).unwrap_or(status)
     }
 
-    /// The batch size, then every article, naming the first that fails.
-    pub fn check_batch(&self, articles: &[Article]) -> Result<(), Status> {
+    /// The batch size, then every article, naming the first that fails,
+    /// then their total; returns that total.
+    pub fn check_batch(&self, articles: &[Article]) -> Result<Cost, Status> {
         let (count, max) = (articles.len(), self.limits.max_batch_articles);
         if count > max {
             return Err(Status::invalid_argument(format!(
                 "batch has {count} articles, more than the limit of {max} (--max-batch-articles); split it"
             )));
         }
+        let mut total = Cost::default();
         for (i, article) in articles.iter().enumerate() {
-            self.check_article(article)
-                .map_err(|s| at_article(i, &article.id, s))?;
+            total = total
+                + self
+                    .check_article(article)
+                    .map_err(|s| at_article(i, &article.id, s))?;
         }
-        Ok(())
+        self.check_request_cost(total)
     }
 }
 
@@ -192,6 +283,54 @@ mod tests {
     }
 
     #[test]
+    fn text_limit_applies_after_normalisation_too() {
+        let g = guard(100, 10, 1);
+        // 10 characters as sent, 180 after NFKC.
+        let err = g.check_text("body", &"\u{FDFA}".repeat(10)).unwrap_err();
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
+        assert!(err.message().contains("NFKC"), "{}", err.message());
+        assert_eq!(g.check_text("body", "港口扩建").unwrap(), Cost(4));
+    }
+
+    #[test]
+    fn a_batch_may_not_exceed_the_request_budget() {
+        let g = RequestGuard::new(Limits {
+            max_request_chars: 10,
+            ..Limits::default()
+        });
+        let article = |body: &str| Article {
+            body: body.into(),
+            ..Article::default()
+        };
+        assert_eq!(
+            g.check_batch(&[article("港口扩建"), article("码头")])
+                .unwrap(),
+            Cost(6)
+        );
+        let err = g
+            .check_batch(&[article("港口扩建工程"), article("码头铁路建设")])
+            .unwrap_err();
+        assert!(
+            err.message().contains("--max-request-chars"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[tokio::test]
+    async fn heavy_jobs_take_more_slots() {
+        let g = guard(10, 10, 4);
+        // Three slots' worth of text, charged at most half of the 4 slots.
+        let heavy = g.admit(Cost(3 * CHARS_PER_SLOT)).await.unwrap();
+        assert_eq!(g.in_flight.available_permits(), 2);
+        let _light = g.admit(Cost(1)).await.unwrap();
+        let _light2 = g.admit(Cost(1)).await.unwrap();
+        assert!(g.admit(Cost(1)).await.is_err());
+        drop(heavy);
+        assert_eq!(g.in_flight.available_permits(), 2);
+    }
+
+    #[test]
     fn batch_limit_names_the_flag_and_the_failing_article() {
         let g = guard(10, 2, 1);
         let article = |body: &str| Article {
@@ -218,15 +357,15 @@ mod tests {
     #[tokio::test]
     async fn admission_sheds_beyond_the_limit_and_recovers() {
         let g = guard(10, 10, 2);
-        let a = g.admit().await.unwrap();
-        let _b = g.admit().await.unwrap();
-        let err = g.admit().await.unwrap_err();
+        let a = g.admit(Cost(1)).await.unwrap();
+        let _b = g.admit(Cost(1)).await.unwrap();
+        let err = g.admit(Cost(1)).await.unwrap_err();
         assert_eq!(err.code(), tonic::Code::ResourceExhausted);
         assert!(err.message().contains("--max-in-flight"));
         // A slot freed while a job waits admits that job.
         let waiter = {
             let g = g.clone();
-            tokio::spawn(async move { g.admit().await.map(drop) })
+            tokio::spawn(async move { g.admit(Cost(1)).await.map(drop) })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
         drop(a);

@@ -5,6 +5,7 @@ pub mod admin;
 mod cancel;
 pub mod connections;
 mod convert;
+mod deadline;
 mod groups;
 mod handlers;
 pub mod hardening;

@@ -193,10 +193,7 @@ impl Call {
             (Code::Unimplemented, _) | (_, None) => ("unknown", "unknown"),
             (_, Some(parts)) => parts,
         };
-        let labels = self.labels.take().map(|r| r.labels).unwrap_or_default();
-        for label in &labels {
-            metrics::record_label(label);
-        }
+        let labels = self.labels.take().map(|r| r.counts).unwrap_or_default();
         metrics::record_rpc(service, method, code_name(code), latency);
         tracing::debug!(
             method = %self.path,
@@ -222,20 +219,20 @@ fn split_path(path: &str) -> Option<(&str, &str)> {
 }
 
 /// The one label, or `label=count,...` for a batch or stream.
-fn summarise_labels(labels: &[String]) -> String {
-    match labels {
+fn summarise_labels(counts: &LabelCounts) -> String {
+    match counts.iter().collect::<Vec<_>>().as_slice() {
         [] => String::new(),
-        [one] => one.clone(),
+        [(label, 1)] => (*label).clone(),
         many => {
-            let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-            for label in many {
-                *counts.entry(label).or_default() += 1;
-            }
-            let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{l}={n}")).collect();
+            let parts: Vec<String> = many.iter().map(|(l, n)| format!("{l}={n}")).collect();
             parts.join(",")
         }
     }
 }
+
+/// How often each label was answered in one call. A stream's state stays
+/// this size however many messages it carries (one entry per label).
+type LabelCounts = std::collections::BTreeMap<String, usize>;
 
 /// The canonical upper-case name of a status code, as gRPC documents it.
 pub fn code_name(code: Code) -> &'static str {
@@ -296,12 +293,12 @@ enum Shape {
     Page,
 }
 
-/// Reassembles gRPC length-prefixed messages from body chunks and keeps
-/// their labels.
+/// Reassembles gRPC length-prefixed messages from body chunks, records
+/// their labels in the metrics and counts them for the log line.
 struct LabelReader {
     shape: Shape,
     pending: BytesMut,
-    labels: Vec<String>,
+    counts: LabelCounts,
 }
 
 /// The length prefix: a compression flag byte and a big-endian u32.
@@ -319,7 +316,7 @@ impl LabelReader {
         Some(Self {
             shape,
             pending: BytesMut::new(),
-            labels: Vec::new(),
+            counts: LabelCounts::new(),
         })
     }
 
@@ -349,21 +346,26 @@ impl LabelReader {
         match self.shape {
             Shape::Single => {
                 if let Ok(m) = LabelOnly::decode(message) {
-                    self.labels.push(m.label);
+                    self.count(m.label);
                 }
             }
             Shape::Batch => {
                 if let Ok(m) = BatchLabels::decode(message) {
-                    self.labels.extend(m.results.into_iter().map(|r| r.label));
+                    m.results.into_iter().for_each(|r| self.count(r.label));
                 }
             }
             Shape::Page => {
                 if let Ok(m) = PageLabels::decode(message) {
                     let results = m.articles.into_iter().filter_map(|a| a.result);
-                    self.labels.extend(results.map(|r| r.label));
+                    results.for_each(|r| self.count(r.label));
                 }
             }
         }
+    }
+
+    fn count(&mut self, label: String) {
+        metrics::record_label(&label);
+        *self.counts.entry(label).or_default() += 1;
     }
 }
 
@@ -400,7 +402,8 @@ mod tests {
         for chunk in bytes.chunks(3) {
             reader.push(&Bytes::copy_from_slice(chunk));
         }
-        assert_eq!(reader.labels, ["trade", "labor"]);
+        let counts: Vec<_> = reader.counts.into_iter().collect();
+        assert_eq!(counts, [("labor".to_owned(), 1), ("trade".to_owned(), 1)]);
     }
 
     #[test]
@@ -411,8 +414,22 @@ mod tests {
         let mut reader =
             LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/ClassifyBatch").unwrap();
         reader.push(&Bytes::from(framed(&batch)));
-        assert_eq!(reader.labels, ["urban", "other", "urban"]);
-        assert_eq!(summarise_labels(&reader.labels), "other=1,urban=2");
+        assert_eq!(summarise_labels(&reader.counts), "other=1,urban=2");
+    }
+
+    #[test]
+    fn a_long_stream_keeps_one_count_per_label() {
+        let mut reader =
+            LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/ClassifyStream").unwrap();
+        for i in 0..10_000 {
+            let label = if i % 2 == 0 { "trade" } else { "urban" };
+            reader.push(&Bytes::from(framed(&response(label))));
+        }
+        assert_eq!(reader.counts.len(), 2);
+        assert!(reader.pending.is_empty());
+        assert_eq!(summarise_labels(&reader.counts), "trade=5000,urban=5000");
+        let one = LabelCounts::from([("labor".to_owned(), 1)]);
+        assert_eq!(summarise_labels(&one), "labor");
     }
 
     #[test]

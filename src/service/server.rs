@@ -9,6 +9,7 @@ use tonic_health::ServingStatus;
 
 use super::admin::AdminService;
 use super::connections::GuardedIncoming;
+use super::deadline::DeadlineLayer;
 use super::handlers::ClassifierService;
 use super::hardening::Hardening;
 use super::limits::RequestGuard;
@@ -113,6 +114,10 @@ pub async fn serve(
             max_message_bytes,
         ))
         .layer(super::observe::ObserveLayer)
+        .layer(DeadlineLayer::new(
+            hardening.limits.request_timeout,
+            hardening.limits.stream_timeout,
+        ))
         .layer(wire_status::layer(max_message_bytes))
         .add_service(health_service)
         .add_service(reflection_v1)

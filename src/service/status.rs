@@ -13,6 +13,7 @@ impl From<Error> for Status {
                 Code::InvalidArgument
             }
             Error::Fit(_) => Code::Internal,
+            Error::Cancelled => Code::Cancelled,
         };
         Status::new(code, error.to_string())
     }

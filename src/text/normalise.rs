@@ -73,6 +73,35 @@ fn simple_nfkc(ch: char) -> Option<Simple> {
     }
 }
 
+/// An upper bound on `normalise(text).chars().count()`, found without
+/// building the normalised text: one character for each character NFKC
+/// keeps as it is (nearly all news text), otherwise the length of its
+/// compatibility decomposition after lower-casing. Composition and the
+/// collapsing of whitespace only shorten.
+///
+/// Why: NFKC can turn one character into eighteen (U+FDFA), so a request
+/// within the character limit could still make seconds of work; the
+/// service bounds this number before any segmentation is done. Cost: one
+/// pass, a table lookup per uncommon character.
+pub fn normalised_len_bound(text: &str) -> usize {
+    text.chars()
+        .map(|ch| {
+            if simple_nfkc(ch).is_some() {
+                return 1;
+            }
+            let mut len = 0;
+            unicode_normalization::char::decompose_compatible(ch, |part| {
+                len += if part.is_ascii() {
+                    1
+                } else {
+                    part.to_lowercase().count()
+                };
+            });
+            len
+        })
+        .sum()
+}
+
 fn is_cjk_ideograph(ch: char) -> bool {
     matches!(ch, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
@@ -191,6 +220,24 @@ mod tests {
                 .collect();
             assert_eq!(normalise(&text), reference(&text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn length_bound_holds_and_is_exact_for_plain_text() {
+        for text in [
+            TRICKY,
+            "港口扩建 Port ２０２２",
+            "\u{FDFA}\u{FDFA}",
+            "İİ㍿ﬃ",
+            "",
+        ] {
+            let actual = normalise(text).chars().count();
+            assert!(normalised_len_bound(text) >= actual, "{text:?}");
+        }
+        assert_eq!(normalised_len_bound("港口扩建工程，ＡＩ"), 9);
+        // One U+FDFA becomes 18 characters.
+        assert_eq!(normalised_len_bound("\u{FDFA}"), 18);
+        assert_eq!(normalise("\u{FDFA}").chars().count(), 18);
     }
 
     #[test]
