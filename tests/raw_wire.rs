@@ -33,13 +33,23 @@ async fn h2_connect(server: &TestServer) -> h2::client::SendRequest<Bytes> {
 
 /// Sends `body` as the whole request; returns grpc-status and grpc-message.
 async fn raw_call(server: &TestServer, path: &str, body: Vec<u8>) -> (String, String) {
+    let (_, status, message) = raw_request(server, grpc_request(server, path), body).await;
+    (status, message)
+}
+
+/// Sends `request` with `body`; returns the HTTP status, grpc-status and
+/// grpc-message.
+async fn raw_request(
+    server: &TestServer,
+    request: http::Request<()>,
+    body: Vec<u8>,
+) -> (u16, String, String) {
     let client = h2_connect(server).await;
     let mut client = client.ready().await.unwrap();
-    let (response, mut send) = client
-        .send_request(grpc_request(server, path), false)
-        .unwrap();
+    let (response, mut send) = client.send_request(request, false).unwrap();
     send.send_data(Bytes::from(body), true).unwrap();
     let response = response.await.unwrap();
+    let http_status = response.status().as_u16();
     let (parts, mut body) = response.into_parts();
     let headers = if parts.headers.contains_key("grpc-status") {
         parts.headers
@@ -56,7 +66,7 @@ async fn raw_call(server: &TestServer, path: &str, body: Vec<u8>) -> (String, St
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default()
     };
-    (get("grpc-status"), get("grpc-message"))
+    (http_status, get("grpc-status"), get("grpc-message"))
 }
 
 async fn assert_still_serving(server: &TestServer) {
@@ -108,8 +118,44 @@ async fn a_grpc_frame_shorter_than_it_declares_fails_that_call_only() {
     let server = TestServer::start(ModelSource::Shipped).await;
     let mut frame = grpc_frame(&[0x0a, 0x02, 0x1a, 0x00]);
     frame[4] = 200; // declares 200 bytes, then the stream ends
-    let (status, _) = raw_call(&server, CLASSIFY, frame).await;
-    assert_ne!(status, "0", "a truncated message must not succeed");
+    let (status, message) = raw_call(&server, CLASSIFY, frame).await;
+    assert_eq!(status, INVALID_ARGUMENT, "{message}");
+    assert!(message.contains("truncated"), "{message}");
+    assert_still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn caller_faults_on_the_wire_get_caller_fault_codes() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let message = grpc_frame(&[0x0a, 0x02, 0x1a, 0x00]);
+    let mut flagged = message.clone();
+    flagged[0] = 7; // neither 0 nor 1
+    for (what, body) in [
+        ("3-byte prefix", vec![0, 0, 0]),
+        ("empty body", Vec::new()),
+        ("bad compression flag", flagged),
+    ] {
+        let (status, message) = raw_call(&server, CLASSIFY, body).await;
+        assert_eq!(status, INVALID_ARGUMENT, "{what}: {message}");
+    }
+    // gRPC's compression spec: a compressed flag with no grpc-encoding MUST
+    // be INTERNAL.
+    let mut compressed = message.clone();
+    compressed[0] = 1;
+    let (status, message_text) = raw_call(&server, CLASSIFY, compressed).await;
+    assert_eq!(status, "13", "{message_text}");
+
+    let mut get = grpc_request(&server, CLASSIFY);
+    *get.method_mut() = http::Method::GET;
+    let (http, status, text) = raw_request(&server, get, Vec::new()).await;
+    assert_eq!((http, status.as_str()), (405, "12"), "{text}");
+    let mut plain = grpc_request(&server, CLASSIFY);
+    plain
+        .headers_mut()
+        .insert("content-type", "text/plain".parse().unwrap());
+    let (http, status, text) = raw_request(&server, plain, message).await;
+    assert_eq!((http, status.as_str()), (415, INVALID_ARGUMENT), "{text}");
+    assert!(text.contains("content-type"), "{text}");
     assert_still_serving(&server).await;
 }
 
