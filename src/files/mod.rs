@@ -1,0 +1,11 @@
+//! Files the program writes and model files it reads, done safely: outputs
+//! are written to an exclusively created temporary file and renamed into
+//! place; model files are read only if they are regular files of bounded
+//! size. See `docs/robustness.md` ("Model files and reload paths").
+
+mod output;
+
+pub use output::write_atomically;
+
+#[cfg(test)]
+mod tests;
