@@ -105,10 +105,12 @@ impl Classifier {
         let (top, runner_up) = (ranking[0], ranking[1]);
         let labels = self.model.labels();
 
-        let chosen = match (options.min_confidence, fallback) {
-            (Some(min), Some(fallback)) if scores.probabilities[top] < min => fallback,
-            _ => top,
-        };
+        let chosen = choose(
+            top,
+            scores.probabilities[top],
+            options.min_confidence,
+            fallback,
+        );
         let evidence = if options.explain {
             let other = if chosen == top { runner_up } else { top };
             self.model
@@ -144,5 +146,31 @@ impl Classifier {
                 "min_confidence needs a model with an {FALLBACK_LABEL:?} label"
             ))
         })
+    }
+}
+
+/// The top label, or the fallback when `min` is set and the top label's
+/// confidence is not at least `min`: a NaN confidence, for which every
+/// comparison is false, falls back too.
+fn choose(top: usize, confidence: f64, min: Option<f64>, fallback: Option<usize>) -> usize {
+    match (min, fallback) {
+        (Some(min), Some(fallback)) if confidence.is_nan() || confidence < min => fallback,
+        _ => top,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose;
+
+    #[test]
+    fn low_or_nan_confidence_falls_back_and_enough_keeps_the_top_label() {
+        let fallback = Some(5);
+        assert_eq!(choose(1, 0.4, Some(0.5), fallback), 5);
+        assert_eq!(choose(1, f64::NAN, Some(0.5), fallback), 5);
+        assert_eq!(choose(1, f64::NAN, Some(0.0), fallback), 5);
+        assert_eq!(choose(1, 0.5, Some(0.5), fallback), 1);
+        assert_eq!(choose(1, 0.9, Some(0.5), fallback), 1);
+        assert_eq!(choose(1, f64::NAN, None, None), 1);
     }
 }

@@ -66,7 +66,10 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     }
     let parts: ModelParts =
         serde_json::from_slice(payload).map_err(|e| fail(format!("invalid payload: {e}")))?;
-    Model::from_parts(parts, version_of(&digest)).map_err(|e| fail(e.to_string()))
+    Model::from_parts(parts, version_of(&digest)).map_err(|e| match e {
+        Error::InvalidParameter(reason) => fail(reason),
+        other => fail(other.to_string()),
+    })
 }
 
 pub fn load(path: &Path) -> Result<Model> {

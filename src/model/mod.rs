@@ -15,6 +15,7 @@ mod scorer;
 pub mod split;
 mod term_ids;
 mod terms;
+mod validate;
 mod weighting;
 
 pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
