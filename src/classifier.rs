@@ -43,9 +43,16 @@ pub enum ModelSource {
 }
 
 impl ModelSource {
+    /// Loads the model; a file must be a regular file of at most
+    /// [`DEFAULT_MAX_MODEL_BYTES`](crate::files::DEFAULT_MAX_MODEL_BYTES).
     pub fn load(&self) -> Result<Classifier> {
+        self.load_limited(crate::files::DEFAULT_MAX_MODEL_BYTES)
+    }
+
+    /// Loads the model; a file must be a regular file of at most `max_bytes`.
+    pub fn load_limited(&self, max_bytes: u64) -> Result<Classifier> {
         let model = match self {
-            Self::File(path) => model::load(path)?,
+            Self::File(path) => model::load_limited(path, max_bytes)?,
             Self::Shipped => {
                 model::decode_bytes(SHIPPED_MODEL, Path::new("models/default.model (built in)"))?
             }

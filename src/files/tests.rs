@@ -88,3 +88,140 @@ fn a_missing_directory_fails_with_nothing_written() {
     assert!(write_atomically(&path, b"model", true).is_err());
     assert!(!path.exists());
 }
+
+/// Runs `f` on another thread and fails, instead of hanging, if it blocks.
+fn without_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || drop(tx.send(f())));
+    rx.recv_timeout(std::time::Duration::from_secs(5))
+        .expect("the read blocked")
+}
+
+fn model_error(path: &Path, max_bytes: u64) -> String {
+    let path = path.to_owned();
+    without_blocking(move || read_model_file(&path, max_bytes))
+        .expect_err("must be refused")
+        .to_string()
+}
+
+#[test]
+fn a_regular_file_up_to_the_limit_is_read_and_a_larger_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.model");
+    std::fs::write(&path, [7u8; 100]).unwrap();
+    assert_eq!(read_model_file(&path, 100).unwrap(), vec![7u8; 100]);
+    let error = model_error(&path, 99);
+    assert!(error.contains("m.model"), "{error}");
+    assert!(
+        error.contains("larger than the limit of 99 bytes (--max-model-bytes)"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_is_refused_before_any_read() {
+    let error = model_error(Path::new("/dev/zero"), 1024);
+    assert!(error.contains("/dev/zero"), "{error}");
+    assert!(
+        error.contains("not a regular file (it is a device)"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("zero.model");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let error = model_error(&link, 1 << 30);
+    assert!(error.contains("it is a device"), "{error}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("m.fifo");
+    let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `name` is a valid NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let error = model_error(&fifo, 1 << 30);
+    assert!(error.contains("m.fifo"), "{error}");
+    assert!(
+        error.contains("not a regular file (it is a FIFO)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_directory_or_a_missing_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = model_error(dir.path(), 1 << 30);
+    assert!(error.contains("it is a directory"), "{error}");
+    let error = model_error(&dir.path().join("absent.model"), 1 << 30);
+    assert!(error.contains("absent.model"), "{error}");
+}
+
+#[test]
+fn paths_inside_the_directory_resolve_and_paths_leading_out_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let allowed = root.path().join("models");
+    std::fs::create_dir(&allowed).unwrap();
+    std::fs::write(allowed.join("good.model"), b"m").unwrap();
+    std::fs::write(root.path().join("secret"), b"s").unwrap();
+
+    let inside = confine_to(&allowed.join("good.model"), &allowed).unwrap();
+    assert_eq!(inside, allowed.canonicalize().unwrap().join("good.model"));
+    let dotted = allowed.join("..").join("models").join("good.model");
+    assert_eq!(confine_to(&dotted, &allowed).unwrap(), inside);
+
+    let escaping = allowed.join("..").join("secret");
+    let error = confine_to(&escaping, &allowed).unwrap_err();
+    assert!(matches!(error, crate::Error::ModelPathRefused { .. }));
+    let message = error.to_string();
+    assert!(
+        message.contains("outside the reload directory"),
+        "{message}"
+    );
+    assert!(message.contains("--reload-dir"), "{message}");
+    // A sibling whose name starts like the directory is still outside.
+    let sibling = root.path().join("models-old");
+    std::fs::create_dir(&sibling).unwrap();
+    std::fs::write(sibling.join("m.model"), b"m").unwrap();
+    assert!(confine_to(&sibling.join("m.model"), &allowed).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_leading_out_of_the_directory_is_refused_one_within_is_followed() {
+    let root = tempfile::tempdir().unwrap();
+    let allowed = root.path().join("models");
+    std::fs::create_dir(&allowed).unwrap();
+    std::fs::write(allowed.join("v2.model"), b"m").unwrap();
+    std::fs::write(root.path().join("secret"), b"s").unwrap();
+    let out = allowed.join("out.model");
+    std::os::unix::fs::symlink(root.path().join("secret"), &out).unwrap();
+    let current = allowed.join("current.model");
+    std::os::unix::fs::symlink("v2.model", &current).unwrap();
+
+    let error = confine_to(&out, &allowed).unwrap_err().to_string();
+    assert!(error.contains("outside the reload directory"), "{error}");
+    let resolved = confine_to(&current, &allowed).unwrap();
+    assert_eq!(resolved, allowed.canonicalize().unwrap().join("v2.model"));
+}
+
+/// `/proc` files report a length of 0 but have content: the limit holds on
+/// the bytes read, not only on the length the file claims.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_limit_holds_for_a_file_longer_than_its_reported_length() {
+    let path = Path::new("/proc/self/maps");
+    assert_eq!(std::fs::metadata(path).unwrap().len(), 0);
+    let error = model_error(path, 10);
+    assert!(
+        error.contains("larger than the limit of 10 bytes"),
+        "{error}"
+    );
+}

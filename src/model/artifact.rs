@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::scorer::{Model, ModelParts};
 use crate::error::{Error, Result};
-use crate::files::write_atomically;
+use crate::files::{read_model_file, write_atomically, DEFAULT_MAX_MODEL_BYTES};
 
 pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"PCMODEL\n";
@@ -72,8 +72,16 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     })
 }
 
+/// Loads the model file at `path` (a regular file of at most
+/// [`DEFAULT_MAX_MODEL_BYTES`]).
 pub fn load(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    load_limited(path, DEFAULT_MAX_MODEL_BYTES)
+}
+
+/// Loads the model file at `path` if it is a regular file of at most
+/// `max_bytes` bytes (see [`read_model_file`]).
+pub fn load_limited(path: &Path, max_bytes: u64) -> Result<Model> {
+    let bytes = read_model_file(path, max_bytes)?;
     decode_bytes(&bytes, path)
 }
 
