@@ -257,9 +257,17 @@ impl Model {
         self.weights.log_joint_of(row)
     }
 
+    /// Sets the calibration, clamped into the ranges loading accepts
+    /// (`validate.rs`), so a degenerate fit (say, perfectly separable
+    /// held-out scores driving the temperature toward 0) still saves a model
+    /// that loads.
     pub(crate) fn set_calibration(&mut self, temperature: f64, label_bias: Vec<f64>) {
-        self.parts.temperature = temperature;
-        self.parts.label_bias = label_bias;
+        use super::validate::{LABEL_BIAS, TEMPERATURE};
+        self.parts.temperature = temperature.clamp(*TEMPERATURE.start(), *TEMPERATURE.end());
+        self.parts.label_bias = label_bias
+            .into_iter()
+            .map(|b| b.clamp(*LABEL_BIAS.start(), *LABEL_BIAS.end()))
+            .collect();
     }
 
     /// Per-label calibration biases (see [`ModelParts::label_bias`]).
