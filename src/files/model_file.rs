@@ -46,7 +46,7 @@ pub fn read_model_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn check_kind(metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+pub(super) fn check_kind(metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
     if metadata.is_file() {
         return Ok(());
     }
@@ -79,7 +79,7 @@ fn kind_of(metadata: &std::fs::Metadata) -> &'static str {
 }
 
 #[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+pub(super) fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
@@ -88,7 +88,7 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+pub(super) fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 

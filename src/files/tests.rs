@@ -225,3 +225,18 @@ fn the_limit_holds_for_a_file_longer_than_its_reported_length() {
         "{error}"
     );
 }
+
+/// The second line of defence, for a path swapped for a FIFO after the
+/// first check: opening it does not wait for a writer, and the opened
+/// file's own metadata refuses it.
+#[cfg(unix)]
+#[test]
+fn opening_a_fifo_returns_at_once_and_its_metadata_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("swapped.model");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let file = without_blocking(move || super::model_file::open_nonblocking(&fifo).unwrap());
+    let refused = super::model_file::check_kind(&file.metadata().unwrap()).unwrap_err();
+    assert!(refused.contains("it is a FIFO"), "{refused}");
+}
