@@ -43,9 +43,16 @@ pub enum ModelSource {
 }
 
 impl ModelSource {
+    /// Loads the model; a file must be a regular file of at most
+    /// [`DEFAULT_MAX_MODEL_BYTES`](crate::files::DEFAULT_MAX_MODEL_BYTES).
     pub fn load(&self) -> Result<Classifier> {
+        self.load_limited(crate::files::DEFAULT_MAX_MODEL_BYTES)
+    }
+
+    /// Loads the model; a file must be a regular file of at most `max_bytes`.
+    pub fn load_limited(&self, max_bytes: u64) -> Result<Classifier> {
         let model = match self {
-            Self::File(path) => model::load(path)?,
+            Self::File(path) => model::load_limited(path, max_bytes)?,
             Self::Shipped => {
                 model::decode_bytes(SHIPPED_MODEL, Path::new("models/default.model (built in)"))?
             }
@@ -105,10 +112,12 @@ impl Classifier {
         let (top, runner_up) = (ranking[0], ranking[1]);
         let labels = self.model.labels();
 
-        let chosen = match (options.min_confidence, fallback) {
-            (Some(min), Some(fallback)) if scores.probabilities[top] < min => fallback,
-            _ => top,
-        };
+        let chosen = choose(
+            top,
+            scores.probabilities[top],
+            options.min_confidence,
+            fallback,
+        );
         let evidence = if options.explain {
             let other = if chosen == top { runner_up } else { top };
             self.model
@@ -144,5 +153,31 @@ impl Classifier {
                 "min_confidence needs a model with an {FALLBACK_LABEL:?} label"
             ))
         })
+    }
+}
+
+/// The top label, or the fallback when `min` is set and the top label's
+/// confidence is not at least `min`: a NaN confidence, for which every
+/// comparison is false, falls back too.
+fn choose(top: usize, confidence: f64, min: Option<f64>, fallback: Option<usize>) -> usize {
+    match (min, fallback) {
+        (Some(min), Some(fallback)) if confidence.is_nan() || confidence < min => fallback,
+        _ => top,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose;
+
+    #[test]
+    fn low_or_nan_confidence_falls_back_and_enough_keeps_the_top_label() {
+        let fallback = Some(5);
+        assert_eq!(choose(1, 0.4, Some(0.5), fallback), 5);
+        assert_eq!(choose(1, f64::NAN, Some(0.5), fallback), 5);
+        assert_eq!(choose(1, f64::NAN, Some(0.0), fallback), 5);
+        assert_eq!(choose(1, 0.5, Some(0.5), fallback), 1);
+        assert_eq!(choose(1, 0.9, Some(0.5), fallback), 1);
+        assert_eq!(choose(1, f64::NAN, None, None), 1);
     }
 }

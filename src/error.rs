@@ -34,6 +34,10 @@ pub enum Error {
     #[error("cannot load model {path}: {reason}")]
     ModelFormat { path: PathBuf, reason: String },
 
+    /// A model path a reload may not read (outside the reload directory).
+    #[error("refused to load model {path}: {reason}")]
+    ModelPathRefused { path: PathBuf, reason: String },
+
     /// An article that cannot be classified as given (empty, too long...).
     #[error("{0}")]
     InvalidArticle(String),

@@ -7,11 +7,13 @@
 //! - [`page`]: split a newspaper page into articles (and classify each).
 //! - [`report`]: the HTML evaluation report (`eval --report`).
 //! - [`service`]: tonic handlers, health, reflection.
+//! - [`files`]: atomic output files, bounded reads of model files.
 //! - [`cli`]: the `policy-classifier` command line.
 
 pub mod classifier;
 pub mod cli;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod page;
 pub mod proto;

@@ -8,6 +8,7 @@ use policy_classifier::model::DEFAULT_LABELS;
 use policy_classifier::proto::{
     ClassifyBatchRequest, ClassifyRequest, GetModelInfoRequest, SegmentRequest,
 };
+use policy_classifier::service::{Hardening, ServeConfig};
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -336,19 +337,19 @@ async fn health_is_not_serving_until_the_model_loads_and_bad_model_stops_the_ser
     );
 }
 
-/// The model is read from a FIFO that the test feeds later, so the load
+/// The first load waits for a gate the test opens later, so the load
 /// provably takes as long as the test wants.
-#[cfg(unix)]
 #[tokio::test]
 async fn health_is_not_serving_and_rpcs_unavailable_until_the_model_is_loaded() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("model.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let server = TestServer::start_unready(ModelSource::File(fifo.clone())).await;
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let server = TestServer::start_unready_with(ServeConfig {
+        model: ModelSource::Shipped,
+        hardening: Hardening {
+            first_load_gate: Some(gate.clone()),
+            ..Hardening::default()
+        },
+    })
+    .await;
 
     assert_eq!(server.health("").await, ServingStatus::NotServing);
     assert_eq!(
@@ -360,9 +361,29 @@ async fn health_is_not_serving_and_rpcs_unavailable_until_the_model_is_loaded() 
     let status = client.classify(request(a.clone())).await.unwrap_err();
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
 
-    std::thread::spawn(move || {
-        std::fs::write(fifo, policy_classifier::classifier::SHIPPED_MODEL).unwrap();
-    });
+    gate.notify_one();
     server.wait_until_serving().await;
     assert!(client.classify(request(a)).await.is_ok());
+}
+
+/// A FIFO as `--model` used to block the loading thread until someone
+/// wrote to it (and then SIGTERM could not exit); now it is refused at once.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_as_the_model_stops_the_server_at_once_naming_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("model.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let server = TestServer::start_unready(ModelSource::File(fifo)).await;
+    // `finished` fails the test if the server has not stopped within 10 s.
+    let error = server.finished().await.unwrap_err();
+    assert!(error.contains("model.fifo"), "{error}");
+    assert!(
+        error.contains("not a regular file (it is a FIFO)"),
+        "{error}"
+    );
 }

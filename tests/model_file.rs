@@ -77,3 +77,130 @@ fn truncated_or_extended_files_are_refused() {
     let message = decode_bytes(&longer, name).err().unwrap().to_string();
     assert!(message.contains("damaged"), "{message}");
 }
+
+/// `bytes`' payload edited by `edit`, in a file with a fresh, valid header
+/// and checksum: only the validation of the numbers can refuse it.
+fn with_edited_payload(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut payload: serde_json::Value = serde_json::from_slice(&bytes[52..]).unwrap();
+    edit(&mut payload);
+    let payload = serde_json::to_vec(&payload).unwrap();
+    let mut file = bytes[..12].to_vec();
+    file.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    file.extend_from_slice(&Sha256::digest(&payload));
+    file.extend_from_slice(&payload);
+    file
+}
+
+#[test]
+fn checksummed_files_with_pathological_numbers_or_labels_are_refused_by_field() {
+    type Edit = fn(&mut serde_json::Value);
+    let bytes = fixture_model_bytes();
+    let name = Path::new("pathological.model");
+    let unchanged = with_edited_payload(&bytes, |_| {});
+    assert!(
+        decode_bytes(&unchanged, name).is_ok(),
+        "re-encoding alone is fine"
+    );
+    let cases: [(&str, Edit, &str); 14] = [
+        (
+            "huge title weight",
+            |p| p["text"]["title_weight"] = 1e308.into(),
+            "text.title_weight is 1e308",
+        ),
+        (
+            "negative title weight",
+            |p| p["text"]["title_weight"] = (-1.0).into(),
+            "text.title_weight is -1.0",
+        ),
+        (
+            "negative lead weight",
+            |p| p["text"]["lead_weight"] = (-2.0).into(),
+            "text.lead_weight is -2.0",
+        ),
+        (
+            "denormal temperature",
+            |p| p["temperature"] = 5e-324.into(),
+            "temperature is 5e-324",
+        ),
+        (
+            "huge temperature",
+            |p| p["temperature"] = 1e300.into(),
+            "temperature is 1e300",
+        ),
+        (
+            "huge log-probability",
+            |p| p["feature_log_prob"][1][3] = 1e308.into(),
+            "feature_log_prob[1][3] is 1e308",
+        ),
+        (
+            "positive log-probability",
+            |p| p["feature_log_prob"][0][0] = 0.5.into(),
+            "feature_log_prob[0][0] is 0.5",
+        ),
+        (
+            "huge negative log-prior",
+            |p| p["class_log_prior"][2] = (-1e308).into(),
+            "class_log_prior[2] is -1e308",
+        ),
+        (
+            "huge bias",
+            |p| p["label_bias"][0] = 1e308.into(),
+            "label_bias[0] is 1e308",
+        ),
+        (
+            "huge IDF",
+            |p| {
+                let terms = p["vocabulary"].as_array().unwrap().len();
+                let mut idf = vec![serde_json::Value::from(1.5); terms];
+                idf[2] = 1e308.into();
+                p["idf"] = idf.into();
+                p["weighting"]["idf"] = true.into();
+            },
+            "idf[2] is 1e308",
+        ),
+        (
+            "all labels other",
+            |p| {
+                for label in p["labels"].as_array_mut().unwrap() {
+                    *label = "other".into();
+                }
+            },
+            "labels[1] is \"other\", which an earlier label already is",
+        ),
+        (
+            "blank label",
+            |p| p["labels"][3] = " ".into(),
+            "labels[3] is \" \"",
+        ),
+        (
+            "short row",
+            |p| {
+                p["feature_log_prob"][2].as_array_mut().unwrap().pop();
+            },
+            "feature_log_prob[2] has",
+        ),
+        (
+            "missing prior",
+            |p| {
+                p["class_log_prior"].as_array_mut().unwrap().pop();
+            },
+            "class_log_prior has 5 entries; expected 6",
+        ),
+    ];
+    for (case, edit, expected) in cases {
+        let damaged = with_edited_payload(&bytes, edit);
+        let message = decode_bytes(&damaged, name)
+            .err()
+            .unwrap_or_else(|| panic!("{case}: accepted"))
+            .to_string();
+        assert!(message.contains("pathological.model"), "{case}: {message}");
+        assert!(message.contains(expected), "{case}: {message}");
+    }
+}
+
+#[test]
+fn the_shipped_model_passes_validation() {
+    let shipped = policy_classifier::classifier::SHIPPED_MODEL;
+    assert!(decode_bytes(shipped, Path::new("shipped")).is_ok());
+}

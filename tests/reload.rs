@@ -206,3 +206,68 @@ async fn damaged_truncated_or_incompatible_files_are_refused_and_the_old_model_s
     assert_eq!(missing.code(), Code::FailedPrecondition);
     assert_eq!(serving_version(&server).await, version);
 }
+
+#[tokio::test]
+async fn reload_paths_outside_the_model_directory_or_not_regular_files_are_refused() {
+    let served = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let good = served.path().join("good.model");
+    let version = write_fixture_model(&good);
+    let outside = elsewhere.path().join("other.model");
+    std::fs::write(&outside, SHIPPED_MODEL).unwrap();
+    let server = server_with_admin(good, Some(TOKEN)).await;
+    let mut admin = PolicyClassifierAdminClient::new(server.channel().await);
+
+    // `served/../<elsewhere>/other.model`: both are siblings in the temp dir.
+    let dotted = served
+        .path()
+        .join("..")
+        .join(elsewhere.path().file_name().unwrap())
+        .join("other.model");
+    let mut escaping = vec![outside.clone(), dotted];
+    #[cfg(unix)]
+    {
+        let link = served.path().join("link.model");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        escaping.push(link);
+    }
+    for path in escaping {
+        let status = admin
+            .reload_model(reload_request(&path, Some(TOKEN)))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{path:?}: {status:?}");
+        assert!(
+            status.message().contains("outside the reload directory"),
+            "{}",
+            status.message()
+        );
+        assert_eq!(serving_version(&server).await, version);
+    }
+
+    #[cfg(unix)]
+    {
+        let fifo = served.path().join("pipe.model");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let reload = admin.reload_model(reload_request(&fifo, Some(TOKEN)));
+        let status = tokio::time::timeout(std::time::Duration::from_secs(10), reload)
+            .await
+            .expect("a FIFO must not block the reload")
+            .unwrap_err();
+        assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+        assert!(
+            status.message().contains("pipe.model"),
+            "{}",
+            status.message()
+        );
+        assert!(
+            status
+                .message()
+                .contains("not a regular file (it is a FIFO)"),
+            "{}",
+            status.message()
+        );
+        assert_eq!(serving_version(&server).await, version);
+    }
+}

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::files::DEFAULT_MAX_MODEL_BYTES;
 use crate::service::admin::AdminToken;
 use crate::service::connections::{
     default_max_connections, ConnectionLimits, DEFAULT_MAX_PENDING_BYTES,
     DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION,
 };
 use crate::service::limits::{Limits, DEFAULT_LOG_TEXT_PREFIX, DEFAULT_MAX_REQUEST_CHARS};
+use crate::service::reload::ModelFiles;
 use crate::service::tls::TlsFiles;
 use crate::service::Hardening;
 
@@ -79,6 +81,15 @@ pub struct HardeningArgs {
     /// Characters of an article's title and body that debug logs may show.
     #[arg(long, env = "POLICY_CLASSIFIER_LOG_TEXT_PREFIX", default_value_t = DEFAULT_LOG_TEXT_PREFIX)]
     log_text_prefix: usize,
+    /// Largest model file read (at startup, on SIGHUP, by ReloadModel), in
+    /// bytes; larger files are refused.
+    #[arg(long, env = "POLICY_CLASSIFIER_MAX_MODEL_BYTES", default_value_t = DEFAULT_MAX_MODEL_BYTES, value_parser = at_least_one::<u64>)]
+    max_model_bytes: u64,
+    /// ReloadModel reads only files inside this directory (after resolving
+    /// `..` and symlinks). Default: the directory of --model; without
+    /// either, ReloadModel with a path is refused.
+    #[arg(long, env = "POLICY_CLASSIFIER_RELOAD_DIR")]
+    reload_dir: Option<PathBuf>,
     /// Serve TLS with this PEM certificate chain (needs --tls-key).
     #[arg(long, env = "POLICY_CLASSIFIER_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -140,6 +151,11 @@ impl HardeningArgs {
             admin_token: AdminToken::from_env(),
             shutdown_grace: self.shutdown_grace,
             reload_on_sighup: true,
+            model_files: ModelFiles {
+                max_bytes: self.max_model_bytes,
+                reload_dir: self.reload_dir,
+            },
+            first_load_gate: None,
         }
     }
 }

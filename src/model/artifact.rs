@@ -10,13 +10,13 @@
 //!     52     …  payload: UTF-8 JSON of `ModelParts`
 //! ```
 
-use std::io::Write;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use super::scorer::{Model, ModelParts};
 use crate::error::{Error, Result};
+use crate::files::{read_model_file, write_atomically, DEFAULT_MAX_MODEL_BYTES};
 
 pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"PCMODEL\n";
@@ -66,46 +66,38 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     }
     let parts: ModelParts =
         serde_json::from_slice(payload).map_err(|e| fail(format!("invalid payload: {e}")))?;
-    Model::from_parts(parts, version_of(&digest)).map_err(|e| fail(e.to_string()))
+    Model::from_parts(parts, version_of(&digest)).map_err(|e| match e {
+        Error::InvalidParameter(reason) => fail(reason),
+        other => fail(other.to_string()),
+    })
 }
 
+/// Loads the model file at `path` (a regular file of at most
+/// [`DEFAULT_MAX_MODEL_BYTES`]).
 pub fn load(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    load_limited(path, DEFAULT_MAX_MODEL_BYTES)
+}
+
+/// Loads the model file at `path` if it is a regular file of at most
+/// `max_bytes` bytes (see [`read_model_file`]).
+pub fn load_limited(path: &Path, max_bytes: u64) -> Result<Model> {
+    let bytes = read_model_file(path, max_bytes)?;
     decode_bytes(&bytes, path)
 }
 
-/// Writes the model atomically: to a temporary file beside `path`, synced,
-/// then renamed over it, so readers see the old file or the new one, never a
-/// half-written one. Refuses to replace an existing file unless `overwrite`.
-/// Returns the written model's version and sets it on the model.
+/// Writes the model atomically (see [`write_atomically`]): readers see the
+/// old file or the new one, never a half-written one, and a symlink planted
+/// beside `path` cannot redirect the write. Refuses to replace an existing
+/// file unless `overwrite`. Returns the written model's version and sets it
+/// on the model.
 pub fn save(model: &mut Model, path: &Path, overwrite: bool) -> Result<String> {
-    if !overwrite && path.exists() {
-        return Err(Error::io(
-            path,
-            std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "model file exists; pass --force to replace it",
-            ),
-        ));
-    }
     let (bytes, version) = encode(model)?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
+    write_atomically(path, &bytes, overwrite).map_err(|e| {
+        let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            std::io::Error::new(e.kind(), "model file exists; pass --force to replace it")
+        } else {
+            e
+        };
         Error::io(path, e)
     })?;
     model.set_version(version.clone());

@@ -15,9 +15,10 @@ mod scorer;
 pub mod split;
 mod term_ids;
 mod terms;
+mod validate;
 mod weighting;
 
-pub use artifact::{decode_bytes, load, save, FORMAT_VERSION};
+pub use artifact::{decode_bytes, load, load_limited, save, FORMAT_VERSION};
 pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
 pub use discriminative::DiscriminativeParams;
 pub use em::EmParams;

@@ -162,7 +162,7 @@ pub struct TermEvidence {
 
 impl Model {
     pub(crate) fn from_parts(parts: ModelParts, version: String) -> Result<Self> {
-        validate(&parts)?;
+        super::validate::validate(&parts).map_err(Error::InvalidParameter)?;
         let weights = TermWeights::new(&parts);
         let term_ids =
             TermIds::new(&parts.vocabulary, &parts.text).map_err(Error::InvalidParameter)?;
@@ -257,9 +257,17 @@ impl Model {
         self.weights.log_joint_of(row)
     }
 
+    /// Sets the calibration, clamped into the ranges loading accepts
+    /// (`validate.rs`), so a degenerate fit (say, perfectly separable
+    /// held-out scores driving the temperature toward 0) still saves a model
+    /// that loads.
     pub(crate) fn set_calibration(&mut self, temperature: f64, label_bias: Vec<f64>) {
-        self.parts.temperature = temperature;
-        self.parts.label_bias = label_bias;
+        use super::validate::{LABEL_BIAS, TEMPERATURE};
+        self.parts.temperature = temperature.clamp(*TEMPERATURE.start(), *TEMPERATURE.end());
+        self.parts.label_bias = label_bias
+            .into_iter()
+            .map(|b| b.clamp(*LABEL_BIAS.start(), *LABEL_BIAS.end()))
+            .collect();
     }
 
     /// Per-label calibration biases (see [`ModelParts::label_bias`]).
@@ -368,56 +376,4 @@ pub(crate) fn softmax(logits: &[f64], temperature: f64) -> Vec<f64> {
         .collect();
     let sum: f64 = exps.iter().sum();
     exps.into_iter().map(|e| e / sum).collect()
-}
-
-fn validate(parts: &ModelParts) -> Result<()> {
-    let invalid = |reason: String| Error::InvalidParameter(reason);
-    let labels = parts.labels.len();
-    if labels < 2 {
-        return Err(invalid(format!(
-            "a model needs at least 2 labels, has {labels}"
-        )));
-    }
-    if parts.class_log_prior.len() != labels || parts.feature_log_prob.len() != labels {
-        return Err(invalid(
-            "parameter tables do not match the label count".into(),
-        ));
-    }
-    let vocabulary = parts.vocabulary.len();
-    if parts
-        .feature_log_prob
-        .iter()
-        .any(|row| row.len() != vocabulary)
-    {
-        return Err(invalid(
-            "parameter tables do not match the vocabulary size".into(),
-        ));
-    }
-    let all_finite = parts.class_log_prior.iter().all(|v| v.is_finite())
-        && parts
-            .feature_log_prob
-            .iter()
-            .flatten()
-            .all(|v| v.is_finite());
-    if !all_finite {
-        return Err(invalid("parameters must be finite numbers".into()));
-    }
-    if parts.label_bias.len() != labels || parts.label_bias.iter().any(|b| !b.is_finite()) {
-        return Err(invalid(
-            "the calibration biases do not match the label count".into(),
-        ));
-    }
-    let idf_len = if parts.weighting.idf { vocabulary } else { 0 };
-    if parts.idf.len() != idf_len || parts.idf.iter().any(|v| !v.is_finite()) {
-        return Err(invalid(
-            "the IDF table does not match the vocabulary size".into(),
-        ));
-    }
-    if !(parts.temperature.is_finite() && parts.temperature > 0.0) {
-        return Err(invalid(format!(
-            "temperature must be > 0, is {}",
-            parts.temperature
-        )));
-    }
-    Ok(())
 }

@@ -145,3 +145,16 @@ fn a_vocabulary_with_a_repeated_term_is_refused() {
         .to_string();
     assert!(error.contains("twice"), "{error}");
 }
+
+#[test]
+fn an_extreme_calibration_is_clamped_so_the_saved_model_loads() {
+    let (mut model, _) = model_knowing_everything(TextConfig::default());
+    let labels = model.labels().len();
+    model.set_calibration(1e-9, vec![5e3; labels]);
+    assert_eq!(model.temperature(), 1e-4);
+    assert!(model.label_bias().iter().all(|&b| b == 1e3));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clamped.model");
+    crate::model::save(&mut model, &path, false).unwrap();
+    assert!(crate::model::load(&path).is_ok());
+}

@@ -130,7 +130,7 @@ pub fn write_report(
         unclassifiable,
     };
     let page = render_report(&input)?;
-    std::fs::write(path, page).map_err(|source| ReportError::Io {
+    crate::files::write_atomically(path, page.as_bytes(), true).map_err(|source| ReportError::Io {
         path: path.to_owned(),
         source,
     })

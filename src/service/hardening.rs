@@ -2,6 +2,7 @@
 //! gathered in one configuration so the server assembly stays readable.
 //! See `docs/robustness.md`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::transport::Server;
@@ -9,6 +10,7 @@ use tonic::transport::Server;
 use super::admin::AdminToken;
 use super::connections::ConnectionLimits;
 use super::limits::Limits;
+use super::reload::ModelFiles;
 use super::tls::TlsFiles;
 
 #[derive(Debug, Clone)]
@@ -25,6 +27,12 @@ pub struct Hardening {
     pub shutdown_grace: Duration,
     /// Reload the model on SIGHUP (the CLI turns this on; tests need not).
     pub reload_on_sighup: bool,
+    /// Size limit of model files and where `ReloadModel` may read them.
+    pub model_files: ModelFiles,
+    /// Tests only: the first model load waits until this is notified, so a
+    /// test can observe the server before its model is loaded.
+    #[doc(hidden)]
+    pub first_load_gate: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Default for Hardening {
@@ -36,6 +44,8 @@ impl Default for Hardening {
             admin_token: None,
             shutdown_grace: Duration::from_secs(10),
             reload_on_sighup: false,
+            model_files: ModelFiles::default(),
+            first_load_gate: None,
         }
     }
 }

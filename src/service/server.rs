@@ -60,7 +60,11 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let hardening = config.hardening.clone();
-    let reloader = Arc::new(Reloader::new(slot.clone(), config.model.clone()));
+    let reloader = Arc::new(Reloader::new(
+        slot.clone(),
+        config.model.clone(),
+        hardening.model_files.clone(),
+    ));
     if hardening.reload_on_sighup {
         reload_on_sighup(reloader.clone())?;
     }
@@ -70,9 +74,13 @@ pub async fn serve(
         .map(|token| AdminService::new(reloader.clone()).into_server(token));
     let (load_failed_tx, load_failed_rx) = tokio::sync::oneshot::channel::<BoxError>();
     let loader_health = health.clone();
+    let first_load_gate = hardening.first_load_gate.clone();
     // The first load is a reload from "no model": one code path swaps
     // models in, records the metrics and logs.
     tokio::spawn(async move {
+        if let Some(gate) = first_load_gate {
+            gate.notified().await;
+        }
         match reloader.reload(None).await {
             Ok(_) => {
                 loader_health

@@ -8,6 +8,9 @@ impl From<Error> for Status {
     fn from(error: Error) -> Self {
         let code = match &error {
             Error::InvalidArticle(_) | Error::InvalidRequest(_) => Code::InvalidArgument,
+            // The admin's token was good; the path it sent breaks a rule
+            // (PERMISSION_DENIED stays reserved for a bad token).
+            Error::ModelPathRefused { .. } => Code::InvalidArgument,
             Error::ModelFormat { .. } | Error::Io { .. } => Code::FailedPrecondition,
             Error::Corpus { .. } | Error::EmptyCorpus | Error::InvalidParameter(_) => {
                 Code::InvalidArgument
