@@ -244,3 +244,45 @@ fn serve_refuses_zero_limits_with_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn serve_names_the_address_it_cannot_bind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for flag in ["--addr", "--metrics-addr"] {
+        let out = match flag {
+            "--addr" => run(&["serve", "--addr", &addr]),
+            _ => run(&["serve", "--addr", "127.0.0.1:0", flag, &addr]),
+        };
+        assert!(!out.status.success(), "{flag} {addr} is taken");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{flag} {addr}: "))
+                && stderr.contains("is another server running there?"),
+            "{flag}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn serve_names_an_unreadable_tls_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing-cert.pem");
+    let missing = missing.to_str().unwrap();
+    let out = run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        missing,
+        "--tls-key",
+        missing,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("--tls-cert {missing}: cannot read it: ")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("transport error"), "{stderr}");
+}

@@ -158,7 +158,11 @@ mod tests {
         }
         let wrong_case = token.check(with_auth("bearer S3CRET-TOKEN")).unwrap_err();
         assert_eq!(wrong_case.code(), tonic::Code::PermissionDenied);
-        for not_bearer in ["Basic s3cret-token", "Bearers3cret-token", "Bear s3cret-token"] {
+        for not_bearer in [
+            "Basic s3cret-token",
+            "Bearers3cret-token",
+            "Bear s3cret-token",
+        ] {
             let refused = token.check(with_auth(not_bearer)).unwrap_err();
             assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{not_bearer}");
         }
