@@ -9,7 +9,7 @@ use crate::error::Error;
 /// percent-encoded `grpc-message` header (up to 3 bytes a byte), and clients
 /// refuse header blocks over 8–16 KiB (or drop the connection), so a message
 /// that echoes client input must stay well below that.
-pub(super) const MAX_STATUS_MESSAGE_BYTES: usize = 2048;
+pub(super) const MAX_STATUS_MESSAGE_BYTES: usize = 1024;
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
