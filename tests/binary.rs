@@ -227,6 +227,21 @@ async fn serve_reloads_on_sighup_redacts_logs_and_drains_on_sigterm() {
     };
     client.classify(request).await.unwrap();
 
+    // A client-chosen id cannot forge a log line, colour it or stretch it.
+    let forged_id = format!(
+        "forged\n2026-01-01T00:00:00Z  INFO forged line\x1b[31m{}",
+        "i".repeat(10_000)
+    );
+    let forged = ClassifyRequest {
+        article: Some(Article {
+            id: forged_id,
+            ..article.clone()
+        }),
+        explain: false,
+        min_confidence: None,
+    };
+    client.classify(forged).await.unwrap();
+
     // SIGHUP reloads the configured file; a damaged file is refused first.
     let old_version = version(&mut client).await;
     std::fs::write(&model, b"PCMODEL\nbroken").unwrap();
@@ -321,6 +336,15 @@ async fn serve_reloads_on_sighup_redacts_logs_and_drains_on_sigterm() {
         "debug log missing:\n{log}"
     );
     assert!(log.contains("港口扩建"), "prefix missing:\n{log}");
+    assert!(
+        !log.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")),
+        "a forged line:\n{log}"
+    );
+    let forged_line = log
+        .lines()
+        .find(|l| l.contains("id=forged\\n2026-01-01T00:00:00Z  INFO forged line\\u{1b}[31miii"))
+        .unwrap_or_else(|| panic!("the forged id is not logged escaped:\n{log}"));
+    assert!(forged_line.len() < 1000, "{} bytes", forged_line.len());
     assert!(
         !log.contains("港口扩建秘"),
         "article text leaked into the log:\n{log}"

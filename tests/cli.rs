@@ -244,3 +244,111 @@ fn serve_refuses_zero_limits_with_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn serve_names_the_address_it_cannot_bind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for flag in ["--addr", "--metrics-addr"] {
+        let out = match flag {
+            "--addr" => run(&["serve", "--addr", &addr]),
+            _ => run(&["serve", "--addr", "127.0.0.1:0", flag, &addr]),
+        };
+        assert!(!out.status.success(), "{flag} {addr} is taken");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{flag} {addr}: "))
+                && stderr.contains("is another server running there?"),
+            "{flag}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn serve_names_an_unreadable_tls_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing-cert.pem");
+    let missing = missing.to_str().unwrap();
+    let out = run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        missing,
+        "--tls-key",
+        missing,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("--tls-cert {missing}: cannot read it: ")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("transport error"), "{stderr}");
+}
+
+#[test]
+fn train_reads_a_bom_and_warns_about_wordless_documents_and_duplicate_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("bom.jsonl");
+    let mut text = String::from("\u{feff}");
+    text.push_str(&std::fs::read_to_string(fixture_corpus()).unwrap());
+    text.push_str(concat!(
+        r#"{"id": "fx-001", "title": "港口扩建", "text": "码头和铁路连接线开工建设。", "label": "infrastructure"}"#,
+        "\n",
+        r#"{"id": "empty-1", "title": "", "text": "，。！", "label": "trade"}"#,
+        "\n",
+        r#"{"id": "empty-2", "title": "", "text": "", "label": "trade"}"#,
+        "\n",
+    ));
+    std::fs::write(&corpus, text).unwrap();
+    let lines = std::fs::read_to_string(&corpus).unwrap().lines().count();
+    let model = dir.path().join("bom.model");
+    let output = run(&[
+        "train",
+        "--data",
+        corpus.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--min-df",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let path = corpus.display();
+    assert!(
+        stderr.contains(&format!(
+            "warning: 2 documents have no words after segmentation and were skipped ({path}:{}, {path}:{lines})",
+            lines - 1
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "warning: 1 id appears more than once; all copies were trained on (first: \"fx-001\" at {path}:1 and {path}:{})",
+            lines - 2
+        )),
+        "{stderr}"
+    );
+
+    // classify reads a JSONL input that starts with a byte-order mark.
+    let input = dir.path().join("input.jsonl");
+    std::fs::write(
+        &input,
+        "\u{feff}{\"id\": \"b1\", \"title\": \"海关通关便利\", \"text\": \"进口关税下调。\"}\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "classify",
+        "--model",
+        model.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["id"], "b1");
+}

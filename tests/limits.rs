@@ -356,3 +356,36 @@ async fn a_short_deadline_ends_the_call_and_frees_the_server() {
     }
     panic!("server never freed its slot: {last:?}");
 }
+
+/// A status message echoes the failing article's id; a megabyte id must not
+/// make a megabyte `grpc-message` header (clients refuse those, or drop the
+/// connection), nor carry its newlines into the client's logs.
+#[tokio::test]
+async fn a_huge_id_is_cut_in_the_status_message() {
+    let server = server_with(Limits {
+        max_article_chars: 50,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let (good, _) = sample_articles().remove(0);
+    let huge_id = format!("line\nbreak{}", "i".repeat(1_000_000));
+    let too_long = article(&huge_id, "港口", &"港".repeat(51));
+    let empty = article(&huge_id, "", "");
+    for bad in [too_long, empty] {
+        let status = client
+            .classify_batch(batch(vec![good.clone(), bad]))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        let message = status.message();
+        assert!(message.len() < 8 * 1024, "{} bytes", message.len());
+        assert!(
+            message.starts_with("article #1 (id \"line\\nbreakiii"),
+            "{message:.200}"
+        );
+        assert!(!message.contains('\n'));
+    }
+    // The connection survived.
+    assert!(client.classify_batch(batch(vec![good])).await.is_ok());
+}

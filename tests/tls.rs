@@ -171,3 +171,98 @@ async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
         );
     }
 }
+
+fn files(cert: &Path, key: &Path, client_ca: Option<&Path>) -> TlsFiles {
+    TlsFiles {
+        cert: cert.to_owned(),
+        key: key.to_owned(),
+        client_ca: client_ca.map(Path::to_owned),
+    }
+}
+
+fn check_error(files: &TlsFiles) -> String {
+    match files.check() {
+        Ok(_) => panic!("{files:?} passed the check"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn bad_tls_files_are_named_with_their_flag_and_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = generate_pki(dir.path());
+    assert!(files(&pki.server_cert, &pki.server_key, Some(&pki.ca))
+        .check()
+        .is_ok());
+
+    let missing = dir.path().join("missing.pem");
+    let error = check_error(&files(&missing, &pki.server_key, None));
+    assert!(
+        error.starts_with(&format!(
+            "--tls-cert {}: cannot read it:",
+            missing.display()
+        )) && error.contains("No such file"),
+        "{error}"
+    );
+
+    // A key where the certificate should be, and the other way round.
+    let error = check_error(&files(&pki.server_key, &pki.server_key, None));
+    assert_eq!(
+        error,
+        format!(
+            "--tls-cert {}: no certificate found in the PEM file",
+            pki.server_key.display()
+        )
+    );
+    let error = check_error(&files(&pki.server_cert, &pki.server_cert, None));
+    assert_eq!(
+        error,
+        format!(
+            "--tls-key {}: no private key found in the PEM file",
+            pki.server_cert.display()
+        )
+    );
+
+    let other_key = dir.path().join("other.key");
+    std::fs::write(&other_key, KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let error = check_error(&files(&pki.server_cert, &other_key, None));
+    assert!(
+        error.starts_with("--tls-key ") && error.contains("does not match the certificate"),
+        "{error}"
+    );
+
+    let error = check_error(&files(&pki.server_cert, &pki.server_key, Some(&missing)));
+    assert!(error.starts_with("--tls-client-ca "), "{error}");
+    let error = check_error(&files(
+        &pki.server_cert,
+        &pki.server_key,
+        Some(&pki.server_key),
+    ));
+    assert!(
+        error.starts_with("--tls-client-ca ") && error.contains("no certificate found"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_found_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.path().join("old.pem"), dir.path().join("old.key"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let checked = files(&cert_path, &key_path, None).check().unwrap();
+    let warning = policy_classifier::service::tls::expiry_warning(
+        checked.not_after,
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    assert!(
+        warning.contains("expired at 2021-01-01T00:00:00Z"),
+        "{warning}"
+    );
+}

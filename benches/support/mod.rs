@@ -271,6 +271,8 @@ pub fn model_with_vocabulary(vocabulary: usize) -> Model {
                 title: article_text(&mut rng, 20),
                 text: format!("{} {}", article_text(&mut rng, 300), terms.join(" ")),
                 label: d % labels,
+                file: 0,
+                line: d + 1,
             }
         })
         .collect();

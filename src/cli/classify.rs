@@ -85,6 +85,8 @@ fn read_input(path: Option<&PathBuf>) -> std::io::Result<String> {
 /// `(id, title, body)` of every article: JSONL when the first non-blank line
 /// is a JSON object, otherwise the whole input is one plain-text article.
 fn articles(input: &str) -> Result<Vec<(String, String, String)>, String> {
+    // A byte-order mark (Windows editors write one) is not part of the text.
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let first = input.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     if !first.trim_start().starts_with('{') {
         return Ok(vec![(String::new(), String::new(), input.to_owned())]);

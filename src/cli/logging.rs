@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
 
+use super::log_lines::OneLineEvents;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines (coloured on a terminal).
@@ -40,14 +42,21 @@ impl LogArgs {
     pub fn init(&self) -> Result<(), Box<dyn std::error::Error>> {
         let filter = tracing_subscriber::EnvFilter::try_new(&self.filter)
             .map_err(|e| format!("--log {:?}: {e}", self.filter))?;
-        let builder = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr);
+        let builder = tracing_subscriber::fmt().with_env_filter(filter);
         match self.log_format {
-            LogFormat::Text => builder
-                .with_ansi(std::io::stderr().is_terminal())
+            LogFormat::Text => {
+                let colour = std::io::stderr().is_terminal();
+                builder
+                    .with_writer(OneLineEvents::new(std::io::stderr, colour))
+                    .with_ansi(colour)
+                    .try_init()
+            }
+            // JSON strings escape control characters themselves.
+            LogFormat::Json => builder
+                .with_writer(std::io::stderr)
+                .json()
+                .flatten_event(true)
                 .try_init(),
-            LogFormat::Json => builder.json().flatten_event(true).try_init(),
         }
         .map_err(|e| format!("cannot install the logger: {e}"))?;
         Ok(())

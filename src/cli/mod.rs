@@ -3,6 +3,7 @@
 mod classify;
 mod eval;
 mod hardening;
+mod log_lines;
 mod logging;
 pub mod progress;
 mod serve;

@@ -30,7 +30,7 @@ pub fn run(args: ServeArgs) -> CliResult {
     runtime.block_on(async {
         tracing::info!(config = ?args, "configuration");
         if let Some(addr) = args.metrics_addr {
-            let metrics = tokio::net::TcpListener::bind(addr).await?;
+            let metrics = bind("--metrics-addr", addr).await?;
             tracing::info!(metrics_addr = %metrics.local_addr()?, "serving metrics at /metrics");
             tokio::spawn(async move {
                 if let Err(error) = serve_metrics(metrics).await {
@@ -38,7 +38,7 @@ pub fn run(args: ServeArgs) -> CliResult {
                 }
             });
         }
-        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        let listener = bind("--addr", args.addr).await?;
         let config = ServeConfig {
             model: model_source(args.model),
             hardening: args.hardening.into_hardening(),
@@ -56,6 +56,24 @@ pub fn run(args: ServeArgs) -> CliResult {
         tracing::info!("shut down");
         Ok(())
     })
+}
+
+/// Binds `addr`; the error names the flag and the address, which the OS
+/// error alone does not.
+async fn bind(flag: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|error| bind_error(flag, addr, &error))
+}
+
+fn bind_error(flag: &str, addr: SocketAddr, error: &std::io::Error) -> String {
+    let hint = match error.kind() {
+        std::io::ErrorKind::AddrInUse => "; is another server running there?",
+        std::io::ErrorKind::AddrNotAvailable => "; is that address one of this host's?",
+        std::io::ErrorKind::PermissionDenied => "; ports below 1024 need privileges",
+        _ => "",
+    };
+    format!("{flag} {addr}: {error}{hint}")
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

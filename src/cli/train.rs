@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{progress, train_summary, CliResult};
+use crate::error::Error;
+use crate::model::corpus::duplicate_ids;
 use crate::model::evaluate::cross_validate_semi_supervised;
 use crate::model::{
     extract_features, read_corpus, read_unlabeled, save, Calibration, DiscriminativeParams,
-    EmParams, TrainParams, ValidTrainParams, Weighting,
+    EmParams, LabeledDocument, TrainParams, ValidTrainParams, Weighting,
 };
 use crate::text::{Features, TextConfig};
 
@@ -220,6 +222,22 @@ pub fn run(args: TrainArgs) -> CliResult {
     let trained_at = args.trained_at.clone().map_or_else(training_time, Ok)?;
     let params = args.config.params(trained_at)?;
     let unlabeled = args.config.unlabeled_features(&params)?;
+    let pipeline = params.pipeline();
+    let features = progress::in_chunks("segmenting", &documents, |part| {
+        extract_features(&pipeline, part)
+    });
+    let duplicates = train_summary::duplicate_ids_warning(&duplicate_ids(&documents), &args.data);
+    // A document with no words carries no evidence; kept, it would only
+    // tilt its label's prior.
+    let (documents, features, wordless) = without_wordless(documents, features);
+    let wordless = train_summary::wordless_warning(&wordless, &args.data);
+    if documents.is_empty() {
+        return Err(format!(
+            "no document has words after segmentation: {}",
+            Error::EmptyCorpus
+        )
+        .into());
+    }
 
     let evaluation = match args.cv {
         0 => None,
@@ -237,10 +255,6 @@ pub fn run(args: TrainArgs) -> CliResult {
             },
         )?),
     };
-    let pipeline = params.pipeline();
-    let features = progress::in_chunks("segmenting", &documents, |part| {
-        extract_features(&pipeline, part)
-    });
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let mut model = progress::spin("fitting", || {
         params.fit_semi_supervised(&features, &labels, &unlabeled)
@@ -260,7 +274,27 @@ pub fn run(args: TrainArgs) -> CliResult {
         unlabeled.len(),
         model.temperature()
     );
+    for warning in [wordless, duplicates].into_iter().flatten() {
+        eprintln!("{warning}");
+    }
     Ok(())
+}
+
+/// The documents with words and their features, and the documents without.
+fn without_wordless(
+    documents: Vec<LabeledDocument>,
+    features: Vec<Features>,
+) -> (Vec<LabeledDocument>, Vec<Features>, Vec<LabeledDocument>) {
+    let (mut kept, mut kept_features, mut wordless) = (Vec::new(), Vec::new(), Vec::new());
+    for (document, features) in documents.into_iter().zip(features) {
+        if features.is_empty() {
+            wordless.push(document);
+        } else {
+            kept.push(document);
+            kept_features.push(features);
+        }
+    }
+    (kept, kept_features, wordless)
 }
 
 /// `$SOURCE_DATE_EPOCH` (reproducible builds convention) or the current time.

@@ -14,6 +14,10 @@ pub struct LabeledDocument {
     pub title: String,
     pub text: String,
     pub label: usize,
+    /// Where it was read: the index of its file in the list read, and its
+    /// 1-based line (0 for documents not read from a file).
+    pub file: usize,
+    pub line: usize,
 }
 
 /// One JSONL article line as users write it: `id` may be any JSON value,
@@ -60,10 +64,15 @@ pub fn article_lines<'a>(
         let parsed = line
             .map_err(|e| e.to_string())
             .and_then(|line| {
+                // Editors on Windows start UTF-8 files with a byte-order mark.
+                let line = match number {
+                    1 => line.strip_prefix('\u{feff}').unwrap_or(&line),
+                    _ => &line,
+                };
                 if line.trim().is_empty() {
                     return Ok(None);
                 }
-                serde_json::from_str(&line)
+                serde_json::from_str(line)
                     .map(Some)
                     .map_err(|e| format!("not a JSON object: {e}"))
             })
@@ -87,10 +96,14 @@ fn corpus_error(path: &Path, line: usize, reason: String) -> Error {
 /// Blank lines are skipped.
 pub fn read_corpus(paths: &[impl AsRef<Path>], labels: &[String]) -> Result<Vec<LabeledDocument>> {
     let mut documents = Vec::new();
-    for path in paths {
+    for (index, path) in paths.iter().enumerate() {
         let path = path.as_ref();
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let start = documents.len();
         read_lines(std::io::BufReader::new(file), path, labels, &mut documents)?;
+        for document in &mut documents[start..] {
+            document.file = index;
+        }
     }
     if documents.is_empty() {
         return Err(Error::EmptyCorpus);
@@ -112,9 +125,31 @@ pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>>
                 text: article.take_text(),
                 title: article.title,
                 label: 0,
+                file: 0,
+                line: number,
             })
         })
         .collect()
+}
+
+/// Ids given to more than one document, in order of first appearance, each
+/// with every document that has it.
+pub fn duplicate_ids(documents: &[LabeledDocument]) -> Vec<Vec<&LabeledDocument>> {
+    let mut by_id: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&LabeledDocument>> = Vec::new();
+    for document in documents {
+        match by_id.entry(&document.id) {
+            std::collections::hash_map::Entry::Occupied(group) => {
+                groups[*group.get()].push(document)
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push(vec![document]);
+            }
+        }
+    }
+    groups.retain(|group| group.len() > 1);
+    groups
 }
 
 fn read_lines(
@@ -147,7 +182,59 @@ fn read_lines(
             text: article.take_text(),
             title: article.title,
             label,
+            file: 0,
+            line: number,
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_line_is_skipped() {
+        let input = "\u{feff}{\"id\": \"a\", \"text\": \"港口\"}\n{\"id\": \"b\"}\n";
+        let lines: Vec<_> = article_lines(input.as_bytes(), Path::new("in.jsonl"))
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].1.id_or(String::new), "a");
+        // Only at the start of the file: elsewhere it is a bad line.
+        let inside = "{\"id\": \"a\"}\n\u{feff}{\"id\": \"b\"}\n";
+        let error = article_lines(inside.as_bytes(), Path::new("in.jsonl"))
+            .find_map(Result::err)
+            .unwrap();
+        assert!(error.to_string().starts_with("in.jsonl:2: "), "{error}");
+        let only_bom = "\u{feff}\n";
+        assert_eq!(
+            article_lines(only_bom.as_bytes(), Path::new("x")).count(),
+            0
+        );
+    }
+
+    #[test]
+    fn documents_know_their_file_and_line_and_duplicates_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+        std::fs::write(
+            &a,
+            "{\"id\": \"x\", \"label\": \"l\"}\n\n{\"id\": \"y\", \"label\": \"l\"}\n",
+        )
+        .unwrap();
+        std::fs::write(&b, "{\"id\": \"x\", \"label\": \"l\"}\n").unwrap();
+        let documents = read_corpus(&[&a, &b], &["l".to_owned()]).unwrap();
+        let places: Vec<_> = documents
+            .iter()
+            .map(|d| (d.id.as_str(), d.file, d.line))
+            .collect();
+        assert_eq!(places, [("x", 0, 1), ("y", 0, 3), ("x", 1, 1)]);
+        let duplicates = duplicate_ids(&documents);
+        assert_eq!(duplicates.len(), 1);
+        assert_eq!(
+            duplicates[0].iter().map(|d| d.file).collect::<Vec<_>>(),
+            [0, 1]
+        );
+    }
 }

@@ -65,7 +65,7 @@ impl AdminToken {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
         if self.admits(token.trim()) {
             Ok(request)
@@ -73,6 +73,13 @@ impl AdminToken {
             Err(Status::permission_denied("admin token is not valid"))
         }
     }
+}
+
+/// The credentials of `Bearer <token>`. Auth schemes are case-insensitive
+/// (RFC 7235 §2.1), so `bearer` and `BEARER` are accepted too.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once([' ', '\t'])?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 pub struct AdminService {
@@ -136,6 +143,29 @@ mod tests {
         assert_eq!(not_bearer.code(), tonic::Code::Unauthenticated);
         let missing = token.check(Request::new(())).unwrap_err();
         assert_eq!(missing.code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive_the_token_is_not() {
+        let token = AdminToken::new("s3cret-token").unwrap();
+        for header in [
+            "bearer s3cret-token",
+            "BEARER s3cret-token",
+            "BeArEr  s3cret-token",
+            "Bearer\ts3cret-token",
+        ] {
+            assert!(token.check(with_auth(header)).is_ok(), "{header}");
+        }
+        let wrong_case = token.check(with_auth("bearer S3CRET-TOKEN")).unwrap_err();
+        assert_eq!(wrong_case.code(), tonic::Code::PermissionDenied);
+        for not_bearer in [
+            "Basic s3cret-token",
+            "Bearers3cret-token",
+            "Bear s3cret-token",
+        ] {
+            let refused = token.check(with_auth(not_bearer)).unwrap_err();
+            assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{not_bearer}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::Status;
 
-use super::redact::text_prefix;
+use super::redact::{log_field, ID_SHOWN_CHARS};
 use super::status::at_article;
 use crate::proto::Article;
 use crate::text::normalised_len_bound;
@@ -183,9 +183,9 @@ impl RequestGuard {
             self.check_text("title", &article.title)? + self.check_text("body", &article.body)?;
         let shown = self.limits.log_text_prefix;
         tracing::debug!(
-            id = %article.id,
-            title = %text_prefix(&article.title, shown),
-            body = %text_prefix(&article.body, shown),
+            id = %log_field(&article.id, ID_SHOWN_CHARS),
+            title = %log_field(&article.title, shown),
+            body = %log_field(&article.body, shown),
             body_bytes = article.body.len(),
             "article received"
         );

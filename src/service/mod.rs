@@ -14,7 +14,7 @@ pub mod metrics;
 mod metrics_http;
 pub mod observe;
 mod pool;
-mod redact;
+pub mod redact;
 pub mod reload;
 mod server;
 mod shutdown;

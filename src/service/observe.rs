@@ -22,6 +22,7 @@ use pin_project_lite::pin_project;
 use tonic::Code;
 
 use super::metrics;
+use super::redact::{log_field, ID_SHOWN_CHARS};
 
 /// Adds observation to a tonic server: `Server::builder().layer(ObserveLayer)`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -196,7 +197,7 @@ impl Call {
         let labels = self.labels.take().map(|r| r.counts).unwrap_or_default();
         metrics::record_rpc(service, method, code_name(code), latency);
         tracing::debug!(
-            method = %self.path,
+            method = %log_field(&self.path, ID_SHOWN_CHARS),
             status = code_name(code),
             latency_ms = latency.as_secs_f64() * 1e3,
             label = %summarise_labels(&labels),

@@ -12,10 +12,17 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
+use super::redact::log_field;
 use super::slot::ModelSlot;
 use crate::classifier::{Classifier, ModelSource};
 use crate::error::Error;
 use crate::files::{confine_to, DEFAULT_MAX_MODEL_BYTES};
+
+/// How much of a model path or version, and of a failed reload's error, a
+/// log line shows.
+const SHOWN_PATH_CHARS: usize = 1024;
+#[cfg(unix)]
+const SHOWN_ERROR_CHARS: usize = 2048;
 
 /// What a successful reload replaced, and with what.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +93,13 @@ impl Reloader {
         let previous_version = self.slot.get().map(|c| c.model().version().to_owned());
         self.slot.set(classifier);
         super::metrics::record_model_loaded(&version, started.elapsed());
-        tracing::info!(%source, %version, previous = ?previous_version, "model loaded");
+        // The path may come from an admin call; the version is read from the file.
+        tracing::info!(
+            source = %log_field(&source.to_string(), SHOWN_PATH_CHARS),
+            version = %log_field(&version, SHOWN_PATH_CHARS),
+            previous = ?previous_version,
+            "model loaded"
+        );
         Ok(Reloaded {
             previous_version,
             version,
@@ -143,6 +156,7 @@ pub fn reload_on_sighup(reloader: Arc<Reloader>) -> std::io::Result<()> {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the model");
             if let Err(error) = reloader.reload(None).await {
+                let error = log_field(&error.to_string(), SHOWN_ERROR_CHARS);
                 tracing::error!(%error, "reload failed; the previous model keeps serving");
             }
         }
