@@ -265,7 +265,7 @@ async fn main() {
     }
 }
 
-/// 2. Many streams that each declare a 4 MB message, send most of it and
+/// Finding 2: Many streams that each declare a 4 MB message, send most of it and
 /// stall: the server may hold only its pending-bytes budget.
 async fn stalled_bodies(addr: &str, server: &Server, report: &mut Report, max_rss_mb: u64) {
     let declared: u32 = 4 << 20;
@@ -319,7 +319,7 @@ async fn stalled_bodies(addr: &str, server: &Server, report: &mut Report, max_rs
     );
 }
 
-/// 3. A stream with a 1 s deadline whose client never closes its side.
+/// Finding 3: A stream with a 1 s deadline whose client never closes its side.
 async fn stream_deadline(c: &mut PolicyClassifierClient<Channel>, report: &mut Report) {
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     sender
@@ -360,7 +360,7 @@ async fn stream_deadline(c: &mut PolicyClassifierClient<Channel>, report: &mut R
     );
 }
 
-/// 4. One long stream: the server's memory must not grow per message.
+/// Finding 4: One long stream: the server's memory must not grow per message.
 async fn stream_growth(
     c: &mut PolicyClassifierClient<Channel>,
     server: &Server,
@@ -392,7 +392,7 @@ async fn stream_growth(
     );
 }
 
-/// 6. Idle sockets and partial prefaces: health keeps answering, and the
+/// Finding 6: Idle sockets and partial prefaces: health keeps answering, and the
 /// server closes them (handshake timeout).
 async fn idle_sockets(addr: &str, c: &mut PolicyClassifierClient<Channel>, report: &mut Report) {
     let mut sockets = Vec::new();
@@ -437,7 +437,7 @@ async fn idle_sockets(addr: &str, c: &mut PolicyClassifierClient<Channel>, repor
     );
 }
 
-/// 10. An id of a million characters: the error stays small.
+/// Finding 10: An id of a million characters: the error stays small.
 async fn long_id(c: &mut PolicyClassifierClient<Channel>, report: &mut Report) {
     let id = "i".repeat(1_000_000);
     let batch = ClassifyBatchRequest {
@@ -502,7 +502,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q) as usize]
 }
 
-/// 5. 100x overload: shed answers come back fast and admitted calls keep a
+/// Finding 5: 100x overload: shed answers come back fast and admitted calls keep a
 /// latency near the idle one.
 async fn overload(addr: &str, report: &mut Report) {
     let (idle, _) = load(addr, 1, 1, 3).await;
