@@ -17,6 +17,7 @@ mod pool;
 pub mod redact;
 pub mod reload;
 mod server;
+mod shed;
 mod shutdown;
 mod slot;
 mod status;

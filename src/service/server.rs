@@ -14,6 +14,7 @@ use super::handlers::ClassifierService;
 use super::hardening::Hardening;
 use super::limits::RequestGuard;
 use super::reload::{reload_on_sighup, Reloader};
+use super::shed::ShedLayer;
 use super::slot::ModelSlot;
 use super::transport::TransportLayer;
 use super::{shutdown, wire_status};
@@ -95,10 +96,10 @@ pub async fn serve(
     });
 
     let max_message_bytes = hardening.limits.max_message_bytes;
-    let classifier = PolicyClassifierServer::new(
-        ClassifierService::new(slot).with_guard(RequestGuard::new(hardening.limits.clone())),
-    )
-    .max_decoding_message_size(max_message_bytes);
+    let guard = RequestGuard::new(hardening.limits.clone());
+    let classifier =
+        PolicyClassifierServer::new(ClassifierService::new(slot).with_guard(guard.clone()))
+            .max_decoding_message_size(max_message_bytes);
     let (shutdown, drain_deadline) = shutdown::drain(
         shutdown,
         health.clone(),
@@ -127,6 +128,7 @@ pub async fn serve(
             hardening.limits.stream_timeout,
         ))
         .layer(wire_status::layer(max_message_bytes))
+        .layer(ShedLayer::new(guard))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -84,22 +84,34 @@ fn simple_nfkc(ch: char) -> Option<Simple> {
 /// service bounds this number before any segmentation is done. Cost: one
 /// pass, a table lookup per uncommon character.
 pub fn normalised_len_bound(text: &str) -> usize {
-    text.chars()
-        .map(|ch| {
-            if simple_nfkc(ch).is_some() {
-                return 1;
-            }
-            let mut len = 0;
-            unicode_normalization::char::decompose_compatible(ch, |part| {
-                len += if part.is_ascii() {
-                    1
-                } else {
-                    part.to_lowercase().count()
-                };
-            });
-            len
-        })
-        .sum()
+    normalised_len_bound_up_to(text, usize::MAX)
+}
+
+/// [`normalised_len_bound`], but stops counting once past `limit` (and
+/// returns a number above it): refusing an oversized text costs no more
+/// than reading as much of it as the limit allows.
+pub fn normalised_len_bound_up_to(text: &str, limit: usize) -> usize {
+    let mut total = 0usize;
+    for len in text.chars().map(|ch| {
+        if simple_nfkc(ch).is_some() {
+            return 1;
+        }
+        let mut len = 0;
+        unicode_normalization::char::decompose_compatible(ch, |part| {
+            len += if part.is_ascii() {
+                1
+            } else {
+                part.to_lowercase().count()
+            };
+        });
+        len
+    }) {
+        total = total.saturating_add(len);
+        if total > limit {
+            break;
+        }
+    }
+    total
 }
 
 fn is_cjk_ideograph(ch: char) -> bool {
@@ -238,6 +250,10 @@ mod tests {
         // One U+FDFA becomes 18 characters.
         assert_eq!(normalised_len_bound("\u{FDFA}"), 18);
         assert_eq!(normalise("\u{FDFA}").chars().count(), 18);
+        // Counting stops just past the limit.
+        let long = "\u{FDFA}".repeat(1000);
+        let stopped = normalised_len_bound_up_to(&long, 100);
+        assert!((101..=118).contains(&stopped), "{stopped}");
     }
 
     #[test]
