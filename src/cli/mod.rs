@@ -2,6 +2,7 @@
 
 mod classify;
 mod eval;
+mod eval_pages;
 mod hardening;
 mod log_lines;
 mod logging;
@@ -40,6 +41,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Classify articles from a file or standard input; one JSON line each.
     Classify(classify::ClassifyArgs),
+    /// Benchmark page splitting on real pages (one JSONL file a page).
+    EvalPages(eval_pages::EvalPagesArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::EvalPages(args) => eval_pages::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@
 //! `Classifier::classify_page` on top of it.
 
 mod assemble;
+pub mod benchmark;
 mod classify;
 mod lines;
 #[cfg(test)]
