@@ -352,3 +352,30 @@ fn train_reads_a_bom_and_warns_about_wordless_documents_and_duplicate_ids() {
     let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(line["id"], "b1");
 }
+
+#[test]
+fn classify_says_when_min_confidence_turned_the_answer_into_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(
+        &plain,
+        "海关推出关税保证保险，进口企业通关更快，外贸进出口增长。",
+    )
+    .unwrap();
+    let classify = |min: &str| {
+        let output = run(&["classify", "--min-confidence", min, plain.to_str().unwrap()]);
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let strict = classify("1");
+    assert_eq!(strict["label"], "other");
+    assert_eq!(strict["abstained"], true, "{strict}");
+    let reason = strict["abstain_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("trade") && reason.ends_with("is below min_confidence 1"),
+        "{reason}"
+    );
+    let lenient = classify("0");
+    assert_eq!(lenient["label"], "trade");
+    assert!(lenient.get("abstained").is_none(), "{lenient}");
+}

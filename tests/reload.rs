@@ -311,7 +311,8 @@ async fn reflection_lists_the_admin_service_only_when_it_is_on() {
 
     let off = listed_services(&server_with_admin(model.clone(), None).await).await;
     assert!(
-        off.iter().any(|s| s == "policy.classifier.v1.PolicyClassifier"),
+        off.iter()
+            .any(|s| s == "policy.classifier.v1.PolicyClassifier"),
         "{off:?}"
     );
     assert!(!off.iter().any(|s| s == admin), "{off:?}");
