@@ -3,6 +3,7 @@
 mod classify;
 mod eval;
 mod hardening;
+mod listen_addr;
 mod log_lines;
 mod logging;
 pub mod progress;

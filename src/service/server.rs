@@ -76,6 +76,11 @@ pub async fn serve(
     let admin_off = admin.is_none().then_some(AdminOff);
     let (load_failed_tx, load_failed_rx) = tokio::sync::oneshot::channel::<BoxError>();
     let loader_health = health.clone();
+    let announce = (
+        listener.local_addr()?,
+        hardening.tls.is_some(),
+        hardening.admin_token.is_some(),
+    );
     let first_load_gate = hardening.first_load_gate.clone();
     // The first load is a reload from "no model": one code path swaps
     // models in, records the metrics and logs.
@@ -91,6 +96,8 @@ pub async fn serve(
                 loader_health
                     .set_service_status(SERVICE_NAME, ServingStatus::Serving)
                     .await;
+                let (addr, tls, admin) = announce;
+                tracing::info!(%addr, tls, admin, "serving");
             }
             Err(e) => drop(load_failed_tx.send(e.into())),
         }
