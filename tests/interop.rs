@@ -350,3 +350,25 @@ fn recipes_are_read_from_shell_blocks_with_continuations() {
     assert_eq!(found[2].command, "grpcurl -d '{\n\"a\": 1}' x:1 d.E/F");
     assert_eq!(found[2].target, "d.E/F");
 }
+
+/// The answers docs/api.md shows are spelled as grpcurl prints them
+/// (lowerCamelCase JSON names) and carry the current model format version.
+#[test]
+fn the_api_docs_show_answers_as_grpcurl_prints_them() {
+    let doc = std::fs::read_to_string(repo().join("docs/api.md")).unwrap();
+    let versions: Vec<&str> = doc.split("\"modelVersion\": \"").skip(1).collect();
+    assert!(!versions.is_empty(), "docs/api.md shows no modelVersion");
+    let current = format!("{}-", policy_classifier::model::FORMAT_VERSION);
+    for version in versions {
+        assert!(
+            version.starts_with(&current),
+            "docs/api.md shows modelVersion {version:.20}…"
+        );
+    }
+    for snake in ["\"model_version\":", "\"macro_f1\":", "\"abstain_reason\":"] {
+        assert!(
+            !doc.contains(snake),
+            "grpcurl prints lowerCamelCase, not {snake}"
+        );
+    }
+}
