@@ -478,3 +478,23 @@ fn serve_with_a_bad_model_never_announces_serving() {
         "announced serving before the model loaded: {stderr}"
     );
 }
+
+#[test]
+fn train_default_model_script_names_the_corpus_it_needs() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/train-default-model.sh");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("CORPUS", "no-such-labeled.jsonl")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = dir.path().join("no-such-labeled.jsonl");
+    assert!(
+        stderr.contains(&format!("{} does not exist", expected.display()))
+            && stderr.contains("CORPUS=path/to/labeled.jsonl"),
+        "{stderr}"
+    );
+}
