@@ -404,7 +404,10 @@ async fn python_client_reports_a_bad_file_or_line_in_one_line_without_a_tracebac
         assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
         assert_eq!(
             stderr.trim(),
-            format!("error: {}: cannot open it: No such file or directory", missing.display()),
+            format!(
+                "error: {}: cannot open it: No such file or directory",
+                missing.display()
+            ),
             "{mode}"
         );
 
