@@ -7,8 +7,18 @@
 # The policy-term dictionary (--user-dict data/policy-terms.txt) is not used:
 # cross-validation did not show it helps.
 set -euo pipefail
+# A relative $CORPUS is relative to where the script is run from.
+if [[ -n "${CORPUS:-}" && "$CORPUS" != /* ]]; then CORPUS="$PWD/$CORPUS"; fi
 cd "$(dirname "$0")/.."
 CORPUS=${CORPUS:-../shared/corpus/labeled.jsonl}
+# The corpus is not in the repository (third-party news text): say which file
+# is needed and how to pass it, before a 6-minute build.
+if [[ ! -f "$CORPUS" ]]; then
+  echo "train-default-model.sh: the labelled corpus $CORPUS does not exist." >&2
+  echo "It is not in the repository. Pass your copy (one {\"id\",\"title\",\"text\",\"label\"} a line," >&2
+  echo "like tests/fixtures/corpus.jsonl) as: CORPUS=path/to/labeled.jsonl $0" >&2
+  exit 2
+fi
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}  # 2026-01-01T00:00:00Z
 cargo run --release --quiet -- train \
   --data "$CORPUS" \

@@ -28,6 +28,9 @@ pub struct Classification {
     pub scores: Vec<(String, f64)>,
     /// Terms that favour `label` over the runner-up, strongest first.
     pub evidence: Vec<TermEvidence>,
+    /// Set when `min_confidence` turned the answer into [`FALLBACK_LABEL`]:
+    /// why, e.g. `confidence 0.41 for trade is below min_confidence 0.6`.
+    pub abstain_reason: Option<String>,
 }
 
 /// The model shipped in `models/`, built into the binary so that `serve`
@@ -133,6 +136,13 @@ impl Classifier {
                 .map(|&l| (labels[l].clone(), scores.probabilities[l]))
                 .collect(),
             evidence,
+            abstain_reason: (chosen != top).then(|| {
+                abstain_reason(
+                    &labels[top],
+                    scores.probabilities[top],
+                    options.min_confidence.unwrap_or_default(),
+                )
+            }),
         })
     }
 
@@ -166,9 +176,24 @@ fn choose(top: usize, confidence: f64, min: Option<f64>, fallback: Option<usize>
     }
 }
 
+/// Why the answer is [`FALLBACK_LABEL`], with as many digits as it takes
+/// for the confidence not to print as `min` itself (0.5999 is not "0.60").
+fn abstain_reason(top_label: &str, confidence: f64, min: f64) -> String {
+    if confidence.is_nan() {
+        return format!("confidence for {top_label} is not a number (min_confidence {min})");
+    }
+    let mut digits = 2;
+    let mut shown = format!("{confidence:.digits$}");
+    while digits < 17 && shown.parse::<f64>().is_ok_and(|c| c >= min) {
+        digits += 1;
+        shown = format!("{confidence:.digits$}");
+    }
+    format!("confidence {shown} for {top_label} is below min_confidence {min}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::choose;
+    use super::{abstain_reason, choose};
 
     #[test]
     fn low_or_nan_confidence_falls_back_and_enough_keeps_the_top_label() {
@@ -179,5 +204,69 @@ mod tests {
         assert_eq!(choose(1, 0.5, Some(0.5), fallback), 1);
         assert_eq!(choose(1, 0.9, Some(0.5), fallback), 1);
         assert_eq!(choose(1, f64::NAN, None, None), 1);
+    }
+
+    #[test]
+    fn the_reason_never_shows_the_confidence_as_the_threshold() {
+        assert_eq!(
+            abstain_reason("trade", 0.41, 0.6),
+            "confidence 0.41 for trade is below min_confidence 0.6"
+        );
+        assert_eq!(
+            abstain_reason("trade", 0.5999, 0.6),
+            "confidence 0.5999 for trade is below min_confidence 0.6"
+        );
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    fn shipped() -> Classifier {
+        ModelSource::Shipped.load().unwrap()
+    }
+
+    /// Written for this test: workers back at work after the holiday.
+    const RETURN_TO_WORK: ArticleText<'static> = ArticleText {
+        title: "农民工返岗复工",
+        body: "春节后各地组织农民工返岗，企业复工复产，返岗人员免费乘车，人社部门提供岗位。",
+    };
+
+    #[test]
+    fn explained_answers_name_each_surface_word_once() {
+        let options = ClassifyOptions {
+            explain: true,
+            min_confidence: None,
+        };
+        let result = shipped().classify(RETURN_TO_WORK, &options).unwrap();
+        assert!(!result.evidence.is_empty());
+        let mut surfaces: Vec<String> = result
+            .evidence
+            .iter()
+            .map(|e| e.term.trim_start_matches('#').replace('_', ""))
+            .collect();
+        surfaces.sort();
+        let listed = surfaces.len();
+        surfaces.dedup();
+        assert_eq!(surfaces.len(), listed, "{:?}", result.evidence);
+    }
+
+    #[test]
+    fn an_answer_turned_into_other_says_so_and_why() {
+        let classifier = shipped();
+        let plain = classifier
+            .classify(RETURN_TO_WORK, &ClassifyOptions::default())
+            .unwrap();
+        assert_eq!(plain.abstain_reason, None);
+        let strict = ClassifyOptions {
+            explain: false,
+            min_confidence: Some(1.0),
+        };
+        let result = classifier.classify(RETURN_TO_WORK, &strict).unwrap();
+        assert_eq!(result.label, FALLBACK_LABEL);
+        let reason = result.abstain_reason.expect("abstained");
+        assert!(reason.contains(&plain.label), "{reason}");
+        assert!(reason.ends_with("is below min_confidence 1"), "{reason}");
     }
 }

@@ -352,3 +352,149 @@ fn train_reads_a_bom_and_warns_about_wordless_documents_and_duplicate_ids() {
     let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(line["id"], "b1");
 }
+
+#[test]
+fn classify_says_when_min_confidence_turned_the_answer_into_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(
+        &plain,
+        "海关推出关税保证保险，进口企业通关更快，外贸进出口增长。",
+    )
+    .unwrap();
+    let classify = |min: &str| {
+        let output = run(&["classify", "--min-confidence", min, plain.to_str().unwrap()]);
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let strict = classify("1");
+    assert_eq!(strict["label"], "other");
+    assert_eq!(strict["abstained"], true, "{strict}");
+    let reason = strict["abstain_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("trade") && reason.ends_with("is below min_confidence 1"),
+        "{reason}"
+    );
+    let lenient = classify("0");
+    assert_eq!(lenient["label"], "trade");
+    assert!(lenient.get("abstained").is_none(), "{lenient}");
+}
+
+/// `serve ARGS` with NO_COLOR: the child, and its stderr lines as they come.
+fn spawn_serve(
+    args: &[&str],
+) -> (
+    ServerProcess,
+    std::io::Lines<BufReader<std::process::ChildStderr>>,
+) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("POLICY_CLASSIFIER_ADDR")
+        .env_remove("POLICY_CLASSIFIER_METRICS_ADDR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().unwrap();
+    (ServerProcess(child), BufReader::new(stderr).lines())
+}
+
+/// The `addr=` of the first log line that has one and contains `message`.
+fn logged_addr(lines: &mut impl Iterator<Item = std::io::Result<String>>, message: &str) -> String {
+    for line in lines {
+        let line = line.unwrap();
+        if let (true, Some(rest)) = (line.contains(message), line.split("addr=").nth(1)) {
+            return rest.split_whitespace().next().unwrap().to_owned();
+        }
+    }
+    panic!("the server exited before logging {message:?}");
+}
+
+#[test]
+fn serve_accepts_host_names_bare_ports_and_bare_hosts() {
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let port = free_port().to_string();
+    let (_server, mut lines) = spawn_serve(&["--addr", &port]);
+    assert_eq!(
+        logged_addr(&mut lines, "serving"),
+        format!("127.0.0.1:{port}")
+    );
+
+    let (_server, mut lines) = spawn_serve(&["--addr", "localhost:0"]);
+    let addr = logged_addr(&mut lines, "serving");
+    let ip: std::net::SocketAddr = addr.parse().unwrap();
+    assert!(ip.ip().is_loopback(), "{addr}");
+
+    let metrics_port = free_port().to_string();
+    let (_server, mut lines) =
+        spawn_serve(&["--addr", "127.0.0.1:0", "--metrics-addr", &metrics_port]);
+    let metrics = logged_addr(&mut lines, "metrics");
+    assert_eq!(metrics, format!("127.0.0.1:{metrics_port}"));
+
+    for bad in ["host name:1", "localhost:70000"] {
+        let out = run(&["serve", "--addr", bad]);
+        assert!(!out.status.success(), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("expected HOST:PORT") || stderr.contains("0-65535"),
+            "{bad}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("invalid socket address syntax"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn serve_with_a_bad_model_never_announces_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.model");
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--model",
+            missing.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("loading the model"), "{stderr}");
+    assert!(stderr.contains("missing.model"), "{stderr}");
+    assert!(
+        !stderr.lines().any(|l| l.contains(" serving")),
+        "announced serving before the model loaded: {stderr}"
+    );
+}
+
+#[test]
+fn train_default_model_script_names_the_corpus_it_needs() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/train-default-model.sh");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("CORPUS", "no-such-labeled.jsonl")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = dir.path().join("no-such-labeled.jsonl");
+    assert!(
+        stderr.contains(&format!("{} does not exist", expected.display()))
+            && stderr.contains("CORPUS=path/to/labeled.jsonl"),
+        "{stderr}"
+    );
+}

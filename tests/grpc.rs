@@ -88,6 +88,20 @@ async fn min_confidence_falls_back_to_other_and_keeps_scores() {
     );
     let other = response.scores.iter().find(|s| s.label == "other").unwrap();
     assert_eq!(response.confidence, other.probability);
+    assert!(response.abstained, "the answer says it abstained");
+    assert!(
+        response.abstain_reason.contains(expected)
+            && response.abstain_reason.contains("below min_confidence 1"),
+        "{}",
+        response.abstain_reason
+    );
+    let mut confident = req.clone();
+    confident.min_confidence = None;
+    let plain = client.classify(confident).await.unwrap().into_inner();
+    assert!(
+        !plain.abstained && plain.abstain_reason.is_empty(),
+        "{plain:?}"
+    );
 
     req.min_confidence = Some(1.5);
     let status = client.classify(req).await.unwrap_err();

@@ -350,3 +350,81 @@ fn recipes_are_read_from_shell_blocks_with_continuations() {
     assert_eq!(found[2].command, "grpcurl -d '{\n\"a\": 1}' x:1 d.E/F");
     assert_eq!(found[2].target, "d.E/F");
 }
+
+/// The answers docs/api.md shows are spelled as grpcurl prints them
+/// (lowerCamelCase JSON names) and carry the current model format version.
+#[test]
+fn the_api_docs_show_answers_as_grpcurl_prints_them() {
+    let doc = std::fs::read_to_string(repo().join("docs/api.md")).unwrap();
+    let versions: Vec<&str> = doc.split("\"modelVersion\": \"").skip(1).collect();
+    assert!(!versions.is_empty(), "docs/api.md shows no modelVersion");
+    let current = format!("{}-", policy_classifier::model::FORMAT_VERSION);
+    for version in versions {
+        assert!(
+            version.starts_with(&current),
+            "docs/api.md shows modelVersion {version:.20}…"
+        );
+    }
+    for snake in ["\"model_version\":", "\"macro_f1\":", "\"abstain_reason\":"] {
+        assert!(
+            !doc.contains(snake),
+            "grpcurl prints lowerCamelCase, not {snake}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_reports_a_bad_file_or_line_in_one_line_without_a_traceback() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let stubs = dir.path().join("stubs");
+    let examples = repo().join("examples/python");
+    let mut generate = Command::new(&python);
+    generate.arg(examples.join("gen_stubs.py")).arg(&stubs);
+    run(generate).await;
+    let good_then_bad = dir.path().join("bad.jsonl");
+    let first_line = ARTICLES_JSONL.lines().next().unwrap();
+    std::fs::write(&good_then_bad, format!("{first_line}\n{{\"title\": \n")).unwrap();
+    let missing = dir.path().join("missing.jsonl");
+
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let addr = server.addr.to_string();
+    let failing = |mode: &str, path: &std::path::Path| {
+        let mut command = Command::new(&python);
+        command
+            .arg(examples.join("client.py"))
+            .args(["--addr", &addr, mode])
+            .arg(path)
+            .env("PYTHONPATH", &stubs);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    for mode in ["classify", "stream", "batch"] {
+        let out = failing(mode, &missing).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "error: {}: cannot open it: No such file or directory",
+                missing.display()
+            ),
+            "{mode}"
+        );
+
+        let out = failing(mode, &good_then_bad).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
+        assert!(!stderr.contains("Traceback"), "{mode}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{mode}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {}:2: not JSON", good_then_bad.display())),
+            "{mode}: {stderr}"
+        );
+        let answered = String::from_utf8_lossy(&out.stdout).lines().count();
+        // classify and stream answer the good line before the bad one; batch
+        // reads the whole file before its one call.
+        let expected = if mode == "batch" { 0 } else { 1 };
+        assert_eq!(answered, expected, "{mode}");
+    }
+    server.stop().await.unwrap();
+}

@@ -152,11 +152,12 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
         &served.wait_for_log("about metrics", |l| l.get("metrics_addr").is_some()),
         "metrics_addr",
     );
+    // "serving" is announced only once the model has loaded.
+    served.wait_for_log("model loaded", |l| message_is(l, "model loaded"));
     let addr = field_addr(
         &served.wait_for_log("serving", |l| message_is(l, "serving")),
         "addr",
     );
-    served.wait_for_log("model loaded", |l| message_is(l, "model loaded"));
     wait_until_serving(addr).await;
 
     let mut client = PolicyClassifierClient::connect(format!("http://{addr}"))

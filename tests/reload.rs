@@ -75,6 +75,10 @@ async fn admin_is_off_without_a_token_and_refuses_a_wrong_or_missing_one() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented, "{status:?}");
+    assert!(
+        status.message().contains("POLICY_CLASSIFIER_ADMIN_TOKEN"),
+        "the refusal says how to switch admin on: {status:?}"
+    );
 
     let on = server_with_admin(model.clone(), Some(TOKEN)).await;
     let mut admin = PolicyClassifierAdminClient::new(on.channel().await);
@@ -270,4 +274,49 @@ async fn reload_paths_outside_the_model_directory_or_not_regular_files_are_refus
         );
         assert_eq!(serving_version(&server).await, version);
     }
+}
+
+/// The services reflection lists, as `grpcurl list` prints them.
+async fn listed_services(server: &TestServer) -> Vec<String> {
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().expect("one response");
+    match response.message_response {
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("not a service list: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reflection_lists_the_admin_service_only_when_it_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("a.model");
+    std::fs::write(&model, SHIPPED_MODEL).unwrap();
+    let admin = "policy.classifier.v1.PolicyClassifierAdmin";
+
+    let off = listed_services(&server_with_admin(model.clone(), None).await).await;
+    assert!(
+        off.iter()
+            .any(|s| s == "policy.classifier.v1.PolicyClassifier"),
+        "{off:?}"
+    );
+    assert!(!off.iter().any(|s| s == admin), "{off:?}");
+
+    let on = listed_services(&server_with_admin(model, Some(TOKEN)).await).await;
+    assert!(on.iter().any(|s| s == admin), "{on:?}");
 }

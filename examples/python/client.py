@@ -11,6 +11,9 @@
 
 Input articles are JSONL, one {"id", "title", "text" | "body"} a line.
 Every answer is printed as one JSON object a line (proto field names).
+A file that cannot be read or a line that is not an article stops the run
+with one `error: FILE:LINE: ...` line and exit status 1 (the articles before
+it are answered).
 `classify` makes one Classify call per article; `stream` sends them over
 one ClassifyStream, so a large file is answered as it is read; `batch`
 sends them all in one ClassifyBatch call.
@@ -37,18 +40,49 @@ def to_json(message) -> str:
     )
 
 
+class InputError(Exception):
+    """An input file that cannot be read, or a line that is not an article."""
+
+
 def read_articles(path: str):
-    source = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    """The articles of a JSONL file, read lazily; InputError names the file
+    (and line) when it cannot be opened or a line is not an article."""
+    try:
+        source = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot open it: {error.strerror}") from None
     with source:
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            yield pb.Article(
-                id=str(item.get("id", number)),
-                title=item.get("title", ""),
-                body=item.get("text", item.get("body", "")),
-            )
+        try:
+            for number, line in enumerate(source, 1):
+                if line.strip():
+                    yield article_of(line, f"{path}:{number}", number)
+        except UnicodeDecodeError as error:
+            raise InputError(f"{path}: not UTF-8 text ({error.reason})") from None
+
+
+def article_of(line: str, where: str, number: int):
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{where}: not JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(item, dict):
+        raise InputError(f"{where}: not a JSON object")
+    fields = {"title": item.get("title", ""), "text": item.get("text", item.get("body", ""))}
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise InputError(f"{where}: \"{name}\" must be a string")
+    return pb.Article(id=str(item.get("id", number)), title=fields["title"], body=fields["text"])
+
+
+def stream_requests(path: str, explain: bool, failures: list):
+    """ClassifyStream requests; an InputError ends the stream (the articles
+    before it are still answered) and is kept in `failures` to report, since
+    grpcio reads this iterator on its own thread."""
+    try:
+        for article in read_articles(path):
+            yield pb.ClassifyRequest(article=article, explain=explain)
+    except InputError as error:
+        failures.append(error)
 
 
 def main() -> int:
@@ -84,12 +118,17 @@ def main() -> int:
                     request = pb.ClassifyRequest(article=article, explain=args.explain)
                     print(to_json(stub.Classify(request, timeout=args.timeout)), flush=True)
             else:
-                requests = (pb.ClassifyRequest(article=a, explain=args.explain)
-                            for a in read_articles(args.input))
+                failures = []
+                requests = stream_requests(args.input, args.explain, failures)
                 for response in stub.ClassifyStream(requests, timeout=args.timeout):
                     print(to_json(response), flush=True)
+                if failures:
+                    raise failures[0]
         except grpc.RpcError as error:
             print(f"error: {error.code().name}: {error.details()}", file=sys.stderr)
+            return 1
+        except InputError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 1
     return 0
 

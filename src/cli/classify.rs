@@ -121,5 +121,9 @@ fn result_json(id: &str, result: Classification, classifier: &Classifier) -> Val
             .map(|e| json!({ "term": e.term, "weight": e.weight }))
             .collect();
     }
+    if let Some(reason) = &result.abstain_reason {
+        line["abstained"] = json!(true);
+        line["abstain_reason"] = json!(reason);
+    }
     line
 }

@@ -4,6 +4,7 @@ mod classify;
 mod eval;
 mod eval_pages;
 mod hardening;
+mod listen_addr;
 mod log_lines;
 mod logging;
 pub mod progress;

@@ -1,11 +1,11 @@
 //! `serve`: the gRPC server until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::hardening::HardeningArgs;
+use super::listen_addr::{self, ListenAddr};
 use super::{model_source, CliResult};
 use crate::service::{serve, serve_metrics, ServeConfig};
 
@@ -14,13 +14,20 @@ pub struct ServeArgs {
     /// Model file to serve; the shipped model when omitted.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, env = "POLICY_CLASSIFIER_ADDR", default_value = "0.0.0.0:50051")]
-    addr: SocketAddr,
+    /// Address to listen on: HOST:PORT (a host name is resolved and its
+    /// first address that binds is used), a bare PORT (on 127.0.0.1) or a
+    /// bare HOST (port 50051).
+    #[arg(
+        long,
+        env = "POLICY_CLASSIFIER_ADDR",
+        default_value = "0.0.0.0:50051",
+        value_parser = listen_addr::grpc_addr
+    )]
+    addr: ListenAddr,
     /// Serve Prometheus metrics over HTTP at this address (`GET /metrics`);
-    /// off unless set.
-    #[arg(long, env = "POLICY_CLASSIFIER_METRICS_ADDR")]
-    metrics_addr: Option<SocketAddr>,
+    /// off unless set. Same forms as --addr; a bare HOST means port 9090.
+    #[arg(long, env = "POLICY_CLASSIFIER_METRICS_ADDR", value_parser = listen_addr::metrics_addr)]
+    metrics_addr: Option<ListenAddr>,
     #[command(flatten)]
     hardening: HardeningArgs,
 }
@@ -29,7 +36,7 @@ pub fn run(args: ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         tracing::info!(config = ?args, "configuration");
-        if let Some(addr) = args.metrics_addr {
+        if let Some(addr) = &args.metrics_addr {
             let metrics = bind("--metrics-addr", addr).await?;
             tracing::info!(metrics_addr = %metrics.local_addr()?, "serving metrics at /metrics");
             tokio::spawn(async move {
@@ -38,17 +45,17 @@ pub fn run(args: ServeArgs) -> CliResult {
                 }
             });
         }
-        let listener = bind("--addr", args.addr).await?;
+        let listener = bind("--addr", &args.addr).await?;
         let config = ServeConfig {
             model: model_source(args.model),
             hardening: args.hardening.into_hardening(),
         };
+        // Health answers NOT_SERVING while the model loads; the server logs
+        // "serving" once it has, or stops with the load error.
         tracing::info!(
             addr = %listener.local_addr()?,
             model = %config.model,
-            tls = config.hardening.tls.is_some(),
-            admin = config.hardening.admin_token.is_some(),
-            "serving"
+            "listening; loading the model"
         );
         serve(listener, config, shutdown_signal())
             .await
@@ -58,15 +65,27 @@ pub fn run(args: ServeArgs) -> CliResult {
     })
 }
 
-/// Binds `addr`; the error names the flag and the address, which the OS
-/// error alone does not.
-async fn bind(flag: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
-    tokio::net::TcpListener::bind(addr)
+/// Binds the first address `addr` resolves to that can be bound; the error
+/// names the flag and the address, which the OS error alone does not.
+async fn bind(flag: &str, addr: &ListenAddr) -> Result<tokio::net::TcpListener, String> {
+    let candidates = addr
+        .resolve()
         .await
-        .map_err(|error| bind_error(flag, addr, &error))
+        .map_err(|error| format!("{flag} {addr}: cannot resolve the host: {error}"))?;
+    let mut first_error = None;
+    for candidate in candidates {
+        match tokio::net::TcpListener::bind(candidate).await {
+            Ok(listener) => return Ok(listener),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    let error = first_error.expect("resolve returns at least one address");
+    Err(bind_error(flag, addr, &error))
 }
 
-fn bind_error(flag: &str, addr: SocketAddr, error: &std::io::Error) -> String {
+fn bind_error(flag: &str, addr: &ListenAddr, error: &std::io::Error) -> String {
     let hint = match error.kind() {
         std::io::ErrorKind::AddrInUse => "; is another server running there?",
         std::io::ErrorKind::AddrNotAvailable => "; is that address one of this host's?",

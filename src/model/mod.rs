@@ -7,6 +7,7 @@ pub mod corpus;
 mod discriminative;
 mod em;
 pub mod evaluate;
+mod evidence;
 mod fit;
 mod linfa_bridge;
 pub mod metrics;

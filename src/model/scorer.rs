@@ -298,7 +298,8 @@ impl Model {
     }
 
     /// The known terms of `features` that most favour label `chosen` over
-    /// label `other`, strongest first, at most `limit` of them: each term's
+    /// label `other`, strongest first, at most `limit` of them (a word and
+    /// its `#` or `_` twins count as one entry, see [`super::evidence`]): each term's
     /// share of the gap between the two labels' log-odds, after the same
     /// weighting (TF, IDF, length) and temperature as scoring, so the weights
     /// of all terms plus the prior and calibration-bias differences sum to
@@ -331,7 +332,7 @@ impl Model {
         other: usize,
         limit: usize,
     ) -> Vec<TermEvidence> {
-        let mut evidence: Vec<TermEvidence> = row
+        let evidence: Vec<TermEvidence> = row
             .iter()
             .filter_map(|&(t, value)| {
                 let weights = self.weights.of_term(t);
@@ -342,6 +343,7 @@ impl Model {
                 })
             })
             .collect();
+        let mut evidence = super::evidence::merge_surface_twins(evidence);
         evidence.sort_by(|a, b| {
             b.weight
                 .total_cmp(&a.weight)

@@ -1,5 +1,7 @@
 //! `PolicyClassifierAdmin`: operator calls (model reload), behind a bearer
-//! token. Without a configured token the service is not served at all.
+//! token. Without a configured token the service is not served at all:
+//! reflection does not list it, and [`AdminOff`] answers its calls with
+//! UNIMPLEMENTED saying how to switch it on.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +22,37 @@ pub const ADMIN_TOKEN_ENV: &str = "POLICY_CLASSIFIER_ADMIN_TOKEN";
 
 /// The fully-qualified name of the admin service.
 pub const ADMIN_SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifierAdmin";
+
+/// What a call to the admin service hears while it is off.
+pub const ADMIN_OFF_MESSAGE: &str =
+    "the admin service is off; start the server with POLICY_CLASSIFIER_ADMIN_TOKEN set";
+
+/// Stands in for the admin service while it is off: tonic would answer an
+/// unknown service with UNIMPLEMENTED and no message, which reads like a
+/// client bug rather than a server setting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdminOff;
+
+impl tonic::server::NamedService for AdminOff {
+    const NAME: &'static str = ADMIN_SERVICE_NAME;
+}
+
+impl<B> tower_service::Service<http::Request<B>> for AdminOff {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Request<B>) -> Self::Future {
+        std::future::ready(Ok(Status::unimplemented(ADMIN_OFF_MESSAGE).into_http()))
+    }
+}
 
 /// The secret callers must present. Only its SHA-256 digest is kept, so that
 /// comparing digests in constant time also hides the token's length.

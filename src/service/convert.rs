@@ -44,6 +44,8 @@ pub(super) fn classify_response(
             })
             .collect(),
         model_version: model_version.to_owned(),
+        abstained: result.abstain_reason.is_some(),
+        abstain_reason: result.abstain_reason.unwrap_or_default(),
     }
 }
 

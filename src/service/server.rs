@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
-use super::admin::AdminService;
+use super::admin::{AdminOff, AdminService, ADMIN_SERVICE_NAME};
 use super::connections::GuardedIncoming;
 use super::deadline::DeadlineLayer;
 use super::handlers::ClassifierService;
@@ -51,16 +51,17 @@ pub async fn serve(
         .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
         .await;
 
+    let hardening = config.hardening.clone();
+    let descriptors = served_descriptors(hardening.admin_token.is_some());
     let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_file_descriptor_set(descriptors.clone())
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_file_descriptor_set(descriptors)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let hardening = config.hardening.clone();
     let reloader = Arc::new(Reloader::new(
         slot.clone(),
         config.model.clone(),
@@ -73,8 +74,14 @@ pub async fn serve(
         .admin_token
         .clone()
         .map(|token| AdminService::new(reloader.clone()).into_server(token));
+    let admin_off = admin.is_none().then_some(AdminOff);
     let (load_failed_tx, load_failed_rx) = tokio::sync::oneshot::channel::<BoxError>();
     let loader_health = health.clone();
+    let announce = (
+        listener.local_addr()?,
+        hardening.tls.is_some(),
+        hardening.admin_token.is_some(),
+    );
     let first_load_gate = hardening.first_load_gate.clone();
     // The first load is a reload from "no model": one code path swaps
     // models in, records the metrics and logs.
@@ -90,6 +97,8 @@ pub async fn serve(
                 loader_health
                     .set_service_status(SERVICE_NAME, ServingStatus::Serving)
                     .await;
+                let (addr, tls, admin) = announce;
+                tracing::info!(%addr, tls, admin, "serving");
             }
             Err(e) => drop(load_failed_tx.send(e.into())),
         }
@@ -134,10 +143,25 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(classifier)
         .add_optional_service(admin)
+        .add_optional_service(admin_off)
         .serve_with_incoming_shutdown(incoming, shutdown);
     tokio::select! {
         result = server => result.map_err(Into::into),
         error = load_failed => error,
         () = drain_deadline => Ok(()),
     }
+}
+
+/// Our descriptors as reflection shows them: without the admin service's
+/// file while it is off, so that `grpcurl list` shows only what answers.
+fn served_descriptors(admin_on: bool) -> prost_types::FileDescriptorSet {
+    let mut set = <prost_types::FileDescriptorSet as prost::Message>::decode(FILE_DESCRIPTOR_SET)
+        .expect("the built-in descriptor set decodes");
+    if !admin_on {
+        let admin_service = ADMIN_SERVICE_NAME.rsplit('.').next().unwrap_or_default();
+        // admin.proto holds the admin service and its messages only.
+        set.file
+            .retain(|file| !file.service.iter().any(|s| s.name() == admin_service));
+    }
+    set
 }
