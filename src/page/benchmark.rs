@@ -289,13 +289,15 @@ pub fn score(page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
     for article in &split.articles {
         let mut own = vec![0usize; gold];
         let mut size = 0usize;
-        for i in article.start..article.end.min(chars.len()) {
-            if chars[i].is_whitespace() {
+        let end = article.end.min(chars.len());
+        let span = chars.iter().zip(&rendered.owners).take(end).skip(article.start);
+        for (c, owner) in span {
+            if c.is_whitespace() {
                 continue;
             }
             size += 1;
-            if let Some(o) = rendered.owners[i] {
-                own[o] += 1;
+            if let Some(o) = owner {
+                own[*o] += 1;
             }
         }
         let best = (0..gold).max_by_key(|&g| own[g]);
