@@ -290,7 +290,11 @@ pub fn score(page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
         let mut own = vec![0usize; gold];
         let mut size = 0usize;
         let end = article.end.min(chars.len());
-        let span = chars.iter().zip(&rendered.owners).take(end).skip(article.start);
+        let span = chars
+            .iter()
+            .zip(&rendered.owners)
+            .take(end)
+            .skip(article.start);
         for (c, owner) in span {
             if c.is_whitespace() {
                 continue;
