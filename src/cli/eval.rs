@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::train::ConfigArgs;
 use super::{model_source, CliResult};
-use crate::model::evaluate::{cross_validate_semi_supervised, evaluate};
+use crate::model::evaluate::{cross_validate_semi_supervised, evaluate, label_short_of_folds};
 use crate::model::metrics::{EvaluationSummary, MeanSd};
-use crate::model::read_corpus;
+use crate::model::{read_corpus, LabeledDocument};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -44,6 +44,7 @@ pub fn run(args: EvalArgs) -> CliResult {
             }
             let started = std::time::Instant::now();
             let documents = read_corpus(&args.data, args.config.labels())?;
+            check_folds(&documents, args.config.labels(), folds)?;
             let params = args.config.params(super::train::training_time()?)?;
             let unlabeled = args.config.unlabeled_features(&params)?;
             let summary = cross_validate_semi_supervised(
@@ -77,6 +78,27 @@ pub fn run(args: EvalArgs) -> CliResult {
         print!("{}", render(&summary));
     }
     Ok(())
+}
+
+/// Refuses `--cv K` when a label has fewer than K documents: some folds
+/// would not contain it (and, with K near the corpus size, some folds
+/// would be empty), so the figures over folds would mean nothing.
+pub(super) fn check_folds(
+    documents: &[LabeledDocument],
+    labels: &[String],
+    folds: usize,
+) -> CliResult {
+    let Some(short) = label_short_of_folds(documents, labels, folds) else {
+        return Ok(());
+    };
+    let (label, count) = (&short.label, short.documents);
+    Err(match count {
+        1 => format!(
+            "--cv {folds}: label {label:?} has only 1 document; cross-validation needs at least 2 of every label"
+        ),
+        _ => format!("--cv {folds}: label {label:?} has only {count} documents; use --cv {count} or less"),
+    }
+    .into())
 }
 
 /// Plain-text tables of a summary.

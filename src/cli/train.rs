@@ -242,9 +242,9 @@ pub fn run(args: TrainArgs) -> CliResult {
     let evaluation = match args.cv {
         0 => None,
         1 => return Err("--cv needs at least 2 folds".into()),
-        k => Some(progress::spin(
-            format!("cross-validating ({k} folds)"),
-            || {
+        k => Some({
+            super::eval::check_folds(&documents, args.config.labels(), k)?;
+            progress::spin(format!("cross-validating ({k} folds)"), || {
                 cross_validate_semi_supervised(
                     &params,
                     &documents,
@@ -252,8 +252,8 @@ pub fn run(args: TrainArgs) -> CliResult {
                     k,
                     args.config.seed(),
                 )
-            },
-        )?),
+            })?
+        }),
     };
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let mut model = progress::spin("fitting", || {

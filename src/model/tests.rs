@@ -235,6 +235,24 @@ fn cross_validation_reports_spread_over_folds() {
     assert!(spread.macro_f1.sd >= 0.0);
 }
 
+#[test]
+fn cross_validation_refuses_more_folds_than_a_label_has_documents() {
+    let documents = fixture();
+    let smallest = (0..6)
+        .map(|l| documents.iter().filter(|d| d.label == l).count())
+        .filter(|&n| n > 0)
+        .min()
+        .unwrap();
+    let error = evaluate::cross_validate(&plain_params(), &documents, smallest + 1, 3).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("has only {smallest} documents")),
+        "{error}"
+    );
+    assert!(evaluate::cross_validate(&plain_params(), &documents, smallest, 3).is_ok());
+}
+
 mod artifact {
     use super::*;
 

@@ -1,0 +1,48 @@
+//! `eval` and `train` with the real binary: cross-validation folds that
+//! every label can fill, and calibration that tiny training sets skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_policy-classifier");
+
+/// 48 documents, 8 of each of the six labels.
+fn fixture_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus.jsonl")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run policy-classifier")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn more_folds_than_a_label_has_documents_are_refused() {
+    let corpus = fixture_corpus();
+    let corpus = corpus.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let model = model.to_str().unwrap();
+    let expected = r#"--cv 10: label "infrastructure" has only 8 documents; use --cv 8 or less"#;
+    for args in [
+        vec!["eval", "--cv", "10", "--data", corpus, "--min-df", "1"],
+        vec![
+            "train", "--cv", "10", "--data", corpus, "--out", model, "--min-df", "1",
+        ],
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(!Path::new(model).exists());
+}
