@@ -46,3 +46,34 @@ fn more_folds_than_a_label_has_documents_are_refused() {
     }
     assert!(!Path::new(model).exists());
 }
+
+#[test]
+fn a_tiny_training_set_is_not_calibrated_and_the_summary_says_why() {
+    let corpus = fixture_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let train = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name);
+        let mut args = vec![
+            "train",
+            "--data",
+            corpus.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+            "--min-df",
+            "1",
+        ];
+        args.extend(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let summary = train("tiny.model", &[]);
+    assert!(
+        summary.contains("calibration: skipped, label infrastructure has 8 documents (needs 10)"),
+        "{summary}"
+    );
+    let summary = train("lowered.model", &["--calibration-min-documents", "8"]);
+    assert!(summary.contains("calibration temperature "), "{summary}");
+    let summary = train("off.model", &["--calibration", "none"]);
+    assert!(summary.contains("calibration: off"), "{summary}");
+}
