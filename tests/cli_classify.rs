@@ -217,3 +217,16 @@ fn many_articles_keep_their_order_and_the_rate_is_reported() {
         "{stderr}"
     );
 }
+
+#[test]
+fn errors_name_what_the_user_gave_not_api_fields() {
+    let out = classify(&["--page", "-"], " \n\n");
+    assert!(!out.status.success());
+    assert_eq!(stderr(&out).trim(), "error: -: the page is empty");
+    let out = classify(&["--min-confidence", "1.5"], &format!("{TRADE}\n"));
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: --min-confidence must be within [0, 1], is 1.5"
+    );
+}

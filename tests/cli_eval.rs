@@ -77,3 +77,63 @@ fn a_tiny_training_set_is_not_calibrated_and_the_summary_says_why() {
     let summary = train("off.model", &["--calibration", "none"]);
     assert!(summary.contains("calibration: off"), "{summary}");
 }
+
+#[test]
+fn eval_report_says_where_it_wrote_and_needs_force_to_replace() {
+    let corpus = fixture_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html");
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--data",
+            corpus.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let out = eval(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("wrote {}", report.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("macro-F1"),
+        "tables on stdout"
+    );
+    std::fs::write(&report, "mine").unwrap();
+    let out = eval(&[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("report file exists; pass --force to replace it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "mine");
+    let out = eval(&["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(std::fs::read_to_string(&report).unwrap(), "mine");
+}
+
+#[test]
+fn global_log_flags_have_their_own_heading_in_help() {
+    for command in ["train", "eval", "classify", "serve"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        let heading = help
+            .find("Global options:")
+            .unwrap_or_else(|| panic!("{help}"));
+        let (before, after) = help.split_at(heading);
+        assert!(
+            !before.contains("--log <") && !before.contains("--log-format"),
+            "{command}: {help}"
+        );
+        assert!(
+            after.contains("--log <") && after.contains("--log-format"),
+            "{command}: {help}"
+        );
+    }
+}

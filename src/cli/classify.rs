@@ -64,6 +64,10 @@ struct Pending {
 }
 
 pub fn run(args: ClassifyArgs) -> CliResult {
+    if let Some(min) = args.min_confidence.filter(|m| !(0.0..=1.0).contains(m)) {
+        // Checked here to name the flag rather than the API field.
+        return Err(format!("--min-confidence must be within [0, 1], is {min}").into());
+    }
     let classifier = model_source(args.model.clone()).load()?;
     let options = ClassifyOptions {
         explain: args.explain,
@@ -71,6 +75,10 @@ pub fn run(args: ClassifyArgs) -> CliResult {
     };
     if let Some(path) = &args.page {
         let page = input::open(Some(path))?.read_to_string()?;
+        if page.trim().is_empty() {
+            // Said in the user's terms, not the API's (`text` of a request).
+            return Err(format!("{}: the page is empty", path.display()).into());
+        }
         return page::run(&classifier, &page, &options);
     }
     let input = input::open(args.input.as_ref())?;

@@ -32,6 +32,9 @@ pub struct EvalArgs {
     /// the evaluated model.
     #[arg(long, value_name = "FILE.html", conflicts_with = "cv")]
     report: Option<PathBuf>,
+    /// Replace the `--report` file if it exists.
+    #[arg(long, requires = "report")]
+    force: bool,
     #[command(flatten)]
     config: ConfigArgs,
 }
@@ -62,12 +65,21 @@ pub fn run(args: EvalArgs) -> CliResult {
             summary
         }
         None => {
+            if let Some(path) = args.report.as_ref().filter(|p| p.exists() && !args.force) {
+                // Refused before the evaluation, not after it.
+                return Err(format!(
+                    "{}: report file exists; pass --force to replace it",
+                    path.display()
+                )
+                .into());
+            }
             let classifier = model_source(args.model).load()?;
             let model = classifier.model();
             let documents = read_corpus(&args.data, model.labels())?;
             let summary = evaluate(model, &documents, "held-out files");
             if let Some(path) = &args.report {
-                crate::report::write_report(path, &classifier, &documents, &summary)?;
+                crate::report::write_report(path, &classifier, &documents, &summary, args.force)?;
+                eprintln!("wrote {}", path.display());
             }
             summary
         }

@@ -266,23 +266,20 @@ fn read_lines(
 ) -> Result<()> {
     for item in article_lines(reader, path) {
         let (number, mut article) = item?;
-        let label_name = article
-            .label
-            .take()
-            .ok_or_else(|| corpus_error(path, number, "missing \"label\"".into()))?;
+        let label_name = article.label.take().ok_or_else(|| {
+            corpus_error(
+                path,
+                number,
+                format!(
+                    "missing \"label\" (every training line needs one of {})",
+                    labels.join(", ")
+                ),
+            )
+        })?;
         let label = labels
             .iter()
             .position(|l| *l == label_name)
-            .ok_or_else(|| {
-                corpus_error(
-                    path,
-                    number,
-                    format!(
-                        "unknown label {label_name:?} (expected one of {})",
-                        labels.join(", ")
-                    ),
-                )
-            })?;
+            .ok_or_else(|| corpus_error(path, number, unknown_label(&label_name, labels)))?;
         out.push(LabeledDocument {
             id: article.id_or(|| format!("{}:{number}", path.display())),
             text: article.take_text(),
@@ -293,6 +290,41 @@ fn read_lines(
         });
     }
     Ok(())
+}
+
+/// Names the nearest known label when the unknown one is a likely typo
+/// (`labour` → `labor`), else says how to train with other labels.
+fn unknown_label(name: &str, labels: &[String]) -> String {
+    let expected = labels.join(", ");
+    let nearest = labels
+        .iter()
+        .map(|l| (edit_distance(name, l), l))
+        .min_by_key(|&(distance, _)| distance)
+        .filter(|&(distance, label)| distance <= 2.min(label.chars().count() / 2));
+    match nearest {
+        Some((_, label)) => {
+            format!("unknown label {name:?}: did you mean {label:?}? (expected one of {expected})")
+        }
+        None => format!(
+            "unknown label {name:?} (expected one of {expected}; to train on other labels pass them all with --labels)"
+        ),
+    }
+}
+
+/// Levenshtein distance between `a` and `b`, counted in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -317,6 +349,36 @@ mod tests {
         assert_eq!(
             article_lines(only_bom.as_bytes(), Path::new("x")).count(),
             0
+        );
+    }
+
+    #[test]
+    fn an_unknown_label_suggests_the_nearest_or_labels_and_a_missing_one_lists_them() {
+        let labels: Vec<String> = ["labor", "trade", "other"].map(String::from).to_vec();
+        assert_eq!(edit_distance("labour", "labor"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let read = |line: &str| {
+            let mut out = Vec::new();
+            read_lines(line.as_bytes(), Path::new("t.jsonl"), &labels, &mut out)
+                .unwrap_err()
+                .to_string()
+        };
+        let typo = read("{\"label\": \"labour\"}");
+        assert!(typo.contains("did you mean \"labor\"?"), "{typo}");
+        let other = read("{\"label\": \"health\"}");
+        assert!(
+            other.contains("--labels") && !other.contains("did you mean"),
+            "{other}"
+        );
+        let missing = read("{\"id\": \"x\"}");
+        assert!(missing.contains("labor, trade, other"), "{missing}");
+        let strict = strict_article_lines("{\"headline\": \"x\"}".as_bytes(), "s")
+            .find_map(Result::err)
+            .unwrap()
+            .to_string();
+        assert!(
+            strict.starts_with("s:1: unknown key \"headline\""),
+            "{strict}"
         );
     }
 
