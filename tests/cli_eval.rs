@@ -137,3 +137,25 @@ fn global_log_flags_have_their_own_heading_in_help() {
         );
     }
 }
+
+#[test]
+fn every_variable_train_eval_and_classify_read_is_documented() {
+    let operations =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operations.md"))
+            .unwrap();
+    for command in ["train", "eval", "classify"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        let variables: Vec<&str> = help
+            .split("[env: ")
+            .skip(1)
+            .map(|rest| rest.split(['=', ']']).next().unwrap())
+            .collect();
+        assert!(!variables.is_empty(), "{command}: {help}");
+        for variable in variables {
+            assert!(
+                operations.contains(&format!("`{variable}`")),
+                "{command}: {variable} is not in docs/operations.md"
+            );
+        }
+    }
+}
