@@ -159,3 +159,19 @@ fn every_variable_train_eval_and_classify_read_is_documented() {
         }
     }
 }
+
+#[test]
+fn eval_into_a_closed_pipe_ends_quietly() {
+    let corpus = fixture_corpus();
+    let mut child = std::process::Command::new(BIN)
+        .args(["eval", "--data", corpus.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before eval has loaded its model, so its first write fails.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -2,6 +2,7 @@
 //! confusion of a model on files, or of a training configuration by
 //! stratified K-fold cross-validation (`--cv K`).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -84,10 +85,13 @@ pub fn run(args: EvalArgs) -> CliResult {
             summary
         }
     };
+    // Written, not printed: a closed pipe (`eval … | head`) is then an error
+    // `main` ends quietly on, not a panic.
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        print!("{}", render(&summary));
+        write!(out, "{}", render(&summary))?;
     }
     Ok(())
 }
