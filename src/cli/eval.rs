@@ -2,15 +2,16 @@
 //! confusion of a model on files, or of a training configuration by
 //! stratified K-fold cross-validation (`--cv K`).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::train::ConfigArgs;
 use super::{model_source, CliResult};
-use crate::model::evaluate::{cross_validate_semi_supervised, evaluate};
+use crate::model::evaluate::{cross_validate_semi_supervised, evaluate, label_short_of_folds};
 use crate::model::metrics::{EvaluationSummary, MeanSd};
-use crate::model::read_corpus;
+use crate::model::{read_corpus, LabeledDocument};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -32,6 +33,9 @@ pub struct EvalArgs {
     /// the evaluated model.
     #[arg(long, value_name = "FILE.html", conflicts_with = "cv")]
     report: Option<PathBuf>,
+    /// Replace the `--report` file if it exists.
+    #[arg(long, requires = "report")]
+    force: bool,
     #[command(flatten)]
     config: ConfigArgs,
 }
@@ -44,6 +48,7 @@ pub fn run(args: EvalArgs) -> CliResult {
             }
             let started = std::time::Instant::now();
             let documents = read_corpus(&args.data, args.config.labels())?;
+            check_folds(&documents, args.config.labels(), folds)?;
             let params = args.config.params(super::train::training_time()?)?;
             let unlabeled = args.config.unlabeled_features(&params)?;
             let summary = cross_validate_semi_supervised(
@@ -61,22 +66,55 @@ pub fn run(args: EvalArgs) -> CliResult {
             summary
         }
         None => {
+            if let Some(path) = args.report.as_ref().filter(|p| p.exists() && !args.force) {
+                // Refused before the evaluation, not after it.
+                return Err(format!(
+                    "{}: report file exists; pass --force to replace it",
+                    path.display()
+                )
+                .into());
+            }
             let classifier = model_source(args.model).load()?;
             let model = classifier.model();
             let documents = read_corpus(&args.data, model.labels())?;
             let summary = evaluate(model, &documents, "held-out files");
             if let Some(path) = &args.report {
-                crate::report::write_report(path, &classifier, &documents, &summary)?;
+                crate::report::write_report(path, &classifier, &documents, &summary, args.force)?;
+                eprintln!("wrote {}", path.display());
             }
             summary
         }
     };
+    // Written, not printed: a closed pipe (`eval … | head`) is then an error
+    // `main` ends quietly on, not a panic.
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        print!("{}", render(&summary));
+        write!(out, "{}", render(&summary))?;
     }
     Ok(())
+}
+
+/// Refuses `--cv K` when a label has fewer than K documents: some folds
+/// would not contain it (and, with K near the corpus size, some folds
+/// would be empty), so the figures over folds would mean nothing.
+pub(super) fn check_folds(
+    documents: &[LabeledDocument],
+    labels: &[String],
+    folds: usize,
+) -> CliResult {
+    let Some(short) = label_short_of_folds(documents, labels, folds) else {
+        return Ok(());
+    };
+    let (label, count) = (&short.label, short.documents);
+    Err(match count {
+        1 => format!(
+            "--cv {folds}: label {label:?} has only 1 document; cross-validation needs at least 2 of every label"
+        ),
+        _ => format!("--cv {folds}: label {label:?} has only {count} documents; use --cv {count} or less"),
+    }
+    .into())
 }
 
 /// Plain-text tables of a summary.

@@ -20,6 +20,7 @@ pub struct LogArgs {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         value_enum,
         default_value = "text",
         env = "POLICY_CLASSIFIER_LOG_FORMAT"
@@ -30,6 +31,7 @@ pub struct LogArgs {
     #[arg(
         long = "log",
         global = true,
+        help_heading = "Global options",
         default_value = "info",
         env = "POLICY_CLASSIFIER_LOG"
     )]

@@ -61,11 +61,33 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`… | head -1`): it has all it wanted, so
+        // stop quietly, as other command-line tools do.
+        Err(error) if is_broken_pipe(error.as_ref()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `error` (or one it wraps) is a write to a closed pipe.
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        if let Some(json) = error.downcast_ref::<serde_json::Error>() {
+            if json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
+                return true;
+            }
+        }
+        cause = error.source();
+    }
+    false
 }
 
 pub type CliResult = std::result::Result<(), Box<dyn std::error::Error>>;

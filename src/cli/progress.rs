@@ -1,4 +1,4 @@
-//! Progress shown while training: a bar for work with a known size, a
+//! Progress shown while training or classifying: a bar for work with a known size, a
 //! spinner for the rest. Drawn on standard error only when it is a terminal,
 //! so piped or CI output stays clean (the summary at the end still prints).
 //!
@@ -37,6 +37,24 @@ impl Progress {
         Self(bar)
     }
 
+    /// A bar over `total` bytes of input of `what`.
+    pub fn bytes(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
+        let bar = if drawing() {
+            ProgressBar::new(total)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:<16} [{bar:32}] {bytes:>10}/{total_bytes:10} {elapsed_precise} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(what);
+        Self(bar)
+    }
+
     /// A spinner for work of unknown size.
     pub fn spinner(what: impl Into<Cow<'static, str>>) -> Self {
         let bar = if drawing() {
@@ -55,6 +73,10 @@ impl Progress {
 
     pub fn inc(&self, n: u64) {
         self.0.inc(n);
+    }
+
+    pub fn set_position(&self, position: u64) {
+        self.0.set_position(position);
     }
 
     /// Replaces the description, e.g. with the current EM iteration.

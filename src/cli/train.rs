@@ -10,7 +10,7 @@ use crate::model::corpus::duplicate_ids;
 use crate::model::evaluate::cross_validate_semi_supervised;
 use crate::model::{
     extract_features, read_corpus, read_unlabeled, save, Calibration, DiscriminativeParams,
-    EmParams, LabeledDocument, TrainParams, ValidTrainParams, Weighting,
+    EmParams, LabeledDocument, TrainParams, ValidTrainParams, Weighting, MIN_CALIBRATION_DOCUMENTS,
 };
 use crate::text::{Features, TextConfig};
 
@@ -87,6 +87,10 @@ pub struct ConfigArgs {
     /// calibration temperature (0 = no calibration).
     #[arg(long, default_value_t = 5)]
     calibration_folds: usize,
+    /// Skip calibration (and say so) when a label has fewer training
+    /// documents than this: a few held-out scores give a degenerate fit.
+    #[arg(long, default_value_t = MIN_CALIBRATION_DOCUMENTS)]
+    calibration_min_documents: usize,
     /// Unlabelled JSONL ({"title","text"|"body"} a line) for semi-supervised EM.
     #[arg(long)]
     unlabeled: Option<PathBuf>,
@@ -150,6 +154,7 @@ impl ConfigArgs {
             },
             calibration: self.calibration,
             calibration_folds: self.calibration_folds,
+            calibration_min_documents: self.calibration_min_documents,
             seed: self.seed,
             em,
             trained_at,
@@ -242,9 +247,9 @@ pub fn run(args: TrainArgs) -> CliResult {
     let evaluation = match args.cv {
         0 => None,
         1 => return Err("--cv needs at least 2 folds".into()),
-        k => Some(progress::spin(
-            format!("cross-validating ({k} folds)"),
-            || {
+        k => Some({
+            super::eval::check_folds(&documents, args.config.labels(), k)?;
+            progress::spin(format!("cross-validating ({k} folds)"), || {
                 cross_validate_semi_supervised(
                     &params,
                     &documents,
@@ -252,8 +257,8 @@ pub fn run(args: TrainArgs) -> CliResult {
                     k,
                     args.config.seed(),
                 )
-            },
-        )?),
+            })?
+        }),
     };
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let mut model = progress::spin("fitting", || {
@@ -270,14 +275,25 @@ pub fn run(args: TrainArgs) -> CliResult {
         train_summary::render(&model, &args.out, &version, started.elapsed())
     );
     eprintln!(
-        "unlabelled documents used: {}; calibration temperature {:.4}",
+        "unlabelled documents used: {}; {}",
         unlabeled.len(),
-        model.temperature()
+        calibration_summary(&params, &labels, model.temperature())
     );
     for warning in [wordless, duplicates].into_iter().flatten() {
         eprintln!("{warning}");
     }
     Ok(())
+}
+
+/// `calibration temperature T`, or why there is none.
+fn calibration_summary(params: &ValidTrainParams, labels: &[usize], temperature: f64) -> String {
+    if !params.calibration_requested() {
+        return "calibration: off".into();
+    }
+    match params.calibration_skipped(labels) {
+        Some(reason) => format!("calibration: skipped, {reason}"),
+        None => format!("calibration temperature {temperature:.4}"),
+    }
 }
 
 /// The documents with words and their features, and the documents without.

@@ -52,12 +52,120 @@ impl ArticleLine {
     }
 }
 
+/// Keys an article line to classify may have: the article's own...
+pub const ARTICLE_KEYS: [&str; 4] = ["id", "title", "text", "body"];
+/// ...and those of labelled corpora, accepted and ignored, so that a
+/// training file can be classified as it is.
+pub const IGNORED_CORPUS_KEYS: [&str; 9] = [
+    "label",
+    "sample",
+    "source",
+    "date",
+    "page",
+    "page_name",
+    "intro_title",
+    "subtitle",
+    "byline",
+];
+
+/// [`ArticleLine`] refusing any other key: a misspelt key (`"headline"`)
+/// would otherwise leave an article with no words and no hint why.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+// The corpus keys are only read to be accepted.
+#[allow(dead_code)]
+struct StrictArticleLine {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    label: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    sample: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    source: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    date: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    page: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    page_name: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    intro_title: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    subtitle: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    byline: Option<serde::de::IgnoredAny>,
+}
+
+/// Parses one line of articles to classify: only [`ARTICLE_KEYS`] and
+/// [`IGNORED_CORPUS_KEYS`] are accepted; an unknown key is named together
+/// with the accepted ones.
+fn parse_strict(line: &str) -> std::result::Result<ArticleLine, String> {
+    let strict: StrictArticleLine = serde_json::from_str(line).map_err(|e| {
+        let message = e.to_string();
+        match message.strip_prefix("unknown field `") {
+            Some(rest) => format!(
+                "unknown key \"{}\"; an article has {} ({} are accepted and ignored)",
+                rest.split('`').next().unwrap_or(rest),
+                ARTICLE_KEYS.map(|k| format!("\"{k}\"")).join(", "),
+                IGNORED_CORPUS_KEYS.join(", ")
+            ),
+            None => not_json(&message),
+        }
+    })?;
+    Ok(ArticleLine {
+        id: strict.id,
+        title: strict.title,
+        text: strict.text,
+        body: strict.body,
+        label: None,
+    })
+}
+
+fn parse_lenient(line: &str) -> std::result::Result<ArticleLine, String> {
+    serde_json::from_str(line).map_err(|e| not_json(&e.to_string()))
+}
+
+/// serde's message without its `at line 1`: the line is one of many, and
+/// the caller names the right one.
+fn not_json(message: &str) -> String {
+    let message = match message.rsplit_once(" at line 1 column ") {
+        Some((reason, column)) => format!("{reason} at column {column}"),
+        None => message.to_owned(),
+    };
+    format!("not a JSON object: {message}")
+}
+
 /// The non-blank lines of a JSONL stream, parsed, with their 1-based line
 /// numbers. A line that is not a JSON article is an error naming `path` and
-/// the line; every reader of articles goes through here.
+/// the line; every reader of articles goes through here. Keys other than
+/// the known ones are ignored (corpora carry their own metadata).
 pub fn article_lines<'a>(
     reader: impl BufRead + 'a,
-    path: &'a Path,
+    path: impl AsRef<Path> + 'a,
+) -> impl Iterator<Item = Result<(usize, ArticleLine)>> + 'a {
+    parsed_lines(reader, path, parse_lenient)
+}
+
+/// [`article_lines`] for articles to classify: a key that is neither an
+/// article's nor a known corpus key is an error.
+pub fn strict_article_lines<'a>(
+    reader: impl BufRead + 'a,
+    path: impl AsRef<Path> + 'a,
+) -> impl Iterator<Item = Result<(usize, ArticleLine)>> + 'a {
+    parsed_lines(reader, path, parse_strict)
+}
+
+fn parsed_lines<'a>(
+    reader: impl BufRead + 'a,
+    path: impl AsRef<Path> + 'a,
+    parse: fn(&str) -> std::result::Result<ArticleLine, String>,
 ) -> impl Iterator<Item = Result<(usize, ArticleLine)>> + 'a {
     reader.lines().enumerate().filter_map(move |(index, line)| {
         let number = index + 1;
@@ -72,11 +180,9 @@ pub fn article_lines<'a>(
                 if line.trim().is_empty() {
                     return Ok(None);
                 }
-                serde_json::from_str(line)
-                    .map(Some)
-                    .map_err(|e| format!("not a JSON object: {e}"))
+                parse(line).map(Some)
             })
-            .map_err(|reason| corpus_error(path, number, reason));
+            .map_err(|reason| corpus_error(path.as_ref(), number, reason));
         parsed
             .transpose()
             .map(|r| r.map(|article| (number, article)))
@@ -160,23 +266,20 @@ fn read_lines(
 ) -> Result<()> {
     for item in article_lines(reader, path) {
         let (number, mut article) = item?;
-        let label_name = article
-            .label
-            .take()
-            .ok_or_else(|| corpus_error(path, number, "missing \"label\"".into()))?;
+        let label_name = article.label.take().ok_or_else(|| {
+            corpus_error(
+                path,
+                number,
+                format!(
+                    "missing \"label\" (every training line needs one of {})",
+                    labels.join(", ")
+                ),
+            )
+        })?;
         let label = labels
             .iter()
             .position(|l| *l == label_name)
-            .ok_or_else(|| {
-                corpus_error(
-                    path,
-                    number,
-                    format!(
-                        "unknown label {label_name:?} (expected one of {})",
-                        labels.join(", ")
-                    ),
-                )
-            })?;
+            .ok_or_else(|| corpus_error(path, number, unknown_label(&label_name, labels)))?;
         out.push(LabeledDocument {
             id: article.id_or(|| format!("{}:{number}", path.display())),
             text: article.take_text(),
@@ -187,6 +290,41 @@ fn read_lines(
         });
     }
     Ok(())
+}
+
+/// Names the nearest known label when the unknown one is a likely typo
+/// (`labour` → `labor`), else says how to train with other labels.
+fn unknown_label(name: &str, labels: &[String]) -> String {
+    let expected = labels.join(", ");
+    let nearest = labels
+        .iter()
+        .map(|l| (edit_distance(name, l), l))
+        .min_by_key(|&(distance, _)| distance)
+        .filter(|&(distance, label)| distance <= 2.min(label.chars().count() / 2));
+    match nearest {
+        Some((_, label)) => {
+            format!("unknown label {name:?}: did you mean {label:?}? (expected one of {expected})")
+        }
+        None => format!(
+            "unknown label {name:?} (expected one of {expected}; to train on other labels pass them all with --labels)"
+        ),
+    }
+}
+
+/// Levenshtein distance between `a` and `b`, counted in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -211,6 +349,36 @@ mod tests {
         assert_eq!(
             article_lines(only_bom.as_bytes(), Path::new("x")).count(),
             0
+        );
+    }
+
+    #[test]
+    fn an_unknown_label_suggests_the_nearest_or_labels_and_a_missing_one_lists_them() {
+        let labels: Vec<String> = ["labor", "trade", "other"].map(String::from).to_vec();
+        assert_eq!(edit_distance("labour", "labor"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let read = |line: &str| {
+            let mut out = Vec::new();
+            read_lines(line.as_bytes(), Path::new("t.jsonl"), &labels, &mut out)
+                .unwrap_err()
+                .to_string()
+        };
+        let typo = read("{\"label\": \"labour\"}");
+        assert!(typo.contains("did you mean \"labor\"?"), "{typo}");
+        let other = read("{\"label\": \"health\"}");
+        assert!(
+            other.contains("--labels") && !other.contains("did you mean"),
+            "{other}"
+        );
+        let missing = read("{\"id\": \"x\"}");
+        assert!(missing.contains("labor, trade, other"), "{missing}");
+        let strict = strict_article_lines("{\"headline\": \"x\"}".as_bytes(), "s")
+            .find_map(Result::err)
+            .unwrap()
+            .to_string();
+        assert!(
+            strict.starts_with("s:1: unknown key \"headline\""),
+            "{strict}"
         );
     }
 

@@ -6,7 +6,7 @@ use super::fit::{extract_features, ValidTrainParams};
 use super::metrics::{summarise, EvaluationSummary, FoldSpread, Outcome};
 use super::scorer::Model;
 use super::split::stratified_folds;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextPipeline};
 
 /// Fits on K-1 folds and scores the held-out fold, K times; every document
@@ -31,10 +31,13 @@ pub fn cross_validate_semi_supervised(
     folds: usize,
     seed: u64,
 ) -> Result<EvaluationSummary> {
+    let label_names = &params.params().labels;
+    if let Some(short) = label_short_of_folds(documents, label_names, folds) {
+        return Err(Error::InvalidParameter(short.to_string()));
+    }
     let features = extract_features(&params.pipeline(), documents);
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let assignment = stratified_folds(&labels, folds, seed);
-    let label_names = &params.params().labels;
     let mut outcomes = Vec::with_capacity(documents.len());
     let mut per_fold = Vec::with_capacity(folds);
     for fold in 0..folds {
@@ -54,6 +57,51 @@ pub fn cross_validate_semi_supervised(
     let mut summary = summarise(&method, label_names, &outcomes);
     summary.spread = Some(FoldSpread::of(&per_fold));
     Ok(summary)
+}
+
+/// The label with the fewest documents when it has fewer than `folds`
+/// (labels with none are not counted): stratified folds would then leave
+/// that label out of some folds, whose per-fold recall and F1 for it are
+/// meaningless, and with many folds some folds would be empty.
+pub fn label_short_of_folds(
+    documents: &[LabeledDocument],
+    label_names: &[String],
+    folds: usize,
+) -> Option<FoldShortfall> {
+    let mut counts = vec![0usize; label_names.len()];
+    for document in documents {
+        if let Some(count) = counts.get_mut(document.label) {
+            *count += 1;
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &count)| count > 0 && count < folds)
+        .min_by_key(|&(_, &count)| count)
+        .map(|(label, &documents)| FoldShortfall {
+            folds,
+            label: label_names[label].clone(),
+            documents,
+        })
+}
+
+/// A label with fewer documents than cross-validation folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldShortfall {
+    pub folds: usize,
+    pub label: String,
+    pub documents: usize,
+}
+
+impl std::fmt::Display for FoldShortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} folds: label {:?} has only {} documents; use {} folds or fewer",
+            self.folds, self.label, self.documents, self.documents
+        )
+    }
 }
 
 /// Scores a fitted model on labelled documents.

@@ -73,10 +73,13 @@ pub struct FoldSpread {
 }
 
 impl FoldSpread {
-    /// Summarises per-fold summaries (all over the same labels).
+    /// Summarises per-fold summaries (all over the same labels). A fold
+    /// that scored no document has no metrics: it is left out rather than
+    /// averaged in as zeros.
     pub fn of(folds: &[EvaluationSummary]) -> Self {
+        let folds: Vec<&EvaluationSummary> = folds.iter().filter(|f| f.documents > 0).collect();
         let metric = |f: &dyn Fn(&EvaluationSummary) -> f64| {
-            MeanSd::of(&folds.iter().map(f).collect::<Vec<_>>())
+            MeanSd::of(&folds.iter().map(|s| f(s)).collect::<Vec<_>>())
         };
         let labels = folds.first().map_or(0, |f| f.per_label.len());
         let per_label = (0..labels)
@@ -230,8 +233,9 @@ mod tests {
         let labels = vec!["a".to_string(), "b".to_string()];
         let good = summarise("f", &labels, &[outcome(0, 0, 0.9), outcome(1, 1, 0.9)]);
         let bad = summarise("f", &labels, &[outcome(0, 1, 0.9), outcome(1, 1, 0.9)]);
-        let spread = FoldSpread::of(&[good, bad]);
-        assert_eq!(spread.folds, 2);
+        let empty = summarise("f", &labels, &[]);
+        let spread = FoldSpread::of(&[good, empty, bad]);
+        assert_eq!(spread.folds, 2, "the empty fold is not counted");
         assert!((spread.accuracy.mean - 0.75).abs() < 1e-12);
         assert!((spread.per_label[0].recall.mean - 0.5).abs() < 1e-12);
     }

@@ -23,7 +23,10 @@ pub use artifact::{decode_bytes, load, load_limited, save, FORMAT_VERSION};
 pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
 pub use discriminative::DiscriminativeParams;
 pub use em::EmParams;
-pub use fit::{describe, extract_features, Calibration, TrainParams, ValidTrainParams};
+pub use fit::{
+    describe, extract_features, Calibration, CalibrationSkipped, TrainParams, ValidTrainParams,
+    MIN_CALIBRATION_DOCUMENTS,
+};
 pub use scorer::{ArticleVector, Model, Scores, TermEvidence, TrainingMetadata};
 pub use weighting::Weighting;
 

@@ -141,6 +141,9 @@ fn calibration_fits_a_temperature_on_held_out_folds() {
     let params = TrainParams {
         min_df: 1,
         calibration_folds: 4,
+        // The fixture has 8 documents a label; these tests are about
+        // calibration, so they lower its minimum.
+        calibration_min_documents: 4,
         ..TrainParams::default()
     }
     .check()
@@ -235,6 +238,24 @@ fn cross_validation_reports_spread_over_folds() {
     assert!(spread.macro_f1.sd >= 0.0);
 }
 
+#[test]
+fn cross_validation_refuses_more_folds_than_a_label_has_documents() {
+    let documents = fixture();
+    let smallest = (0..6)
+        .map(|l| documents.iter().filter(|d| d.label == l).count())
+        .filter(|&n| n > 0)
+        .min()
+        .unwrap();
+    let error = evaluate::cross_validate(&plain_params(), &documents, smallest + 1, 3).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("has only {smallest} documents")),
+        "{error}"
+    );
+    assert!(evaluate::cross_validate(&plain_params(), &documents, smallest, 3).is_ok());
+}
+
 mod artifact {
     use super::*;
 
@@ -242,6 +263,7 @@ mod artifact {
         let params = TrainParams {
             min_df: 1,
             calibration_folds: 3,
+            calibration_min_documents: 4,
             weighting: Weighting::ALL,
             ..TrainParams::default()
         }
@@ -332,6 +354,34 @@ mod artifact {
 }
 
 #[test]
+fn calibration_is_skipped_when_a_label_has_too_few_documents() {
+    let documents = fixture();
+    let params = TrainParams {
+        min_df: 1,
+        calibration: Calibration::TemperatureAndBias,
+        calibration_folds: 4,
+        ..TrainParams::default()
+    }
+    .check()
+    .unwrap();
+    let labels = labels_of(&documents);
+    let smallest = (0..6)
+        .map(|l| labels.iter().filter(|&&x| x == l).count())
+        .min()
+        .unwrap();
+    assert!(smallest < crate::model::MIN_CALIBRATION_DOCUMENTS);
+    let skipped = params
+        .calibration_skipped(&labels)
+        .expect("too few to calibrate");
+    assert_eq!(skipped.documents, smallest);
+    assert_eq!(skipped.needed, crate::model::MIN_CALIBRATION_DOCUMENTS);
+    assert!(!params.calibrates(&labels));
+    let model = params.fit(&documents).unwrap();
+    assert_eq!(model.temperature(), 1.0, "not calibrated");
+    assert_eq!(model.label_bias(), &[0.0; 6]);
+}
+
+#[test]
 fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
     let documents = fixture();
     let params = TrainParams {
@@ -356,6 +406,9 @@ fn bias_calibration_fits_centred_biases() {
         min_df: 1,
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 4,
+        // The fixture has 8 documents a label; these tests are about
+        // calibration, so they lower its minimum.
+        calibration_min_documents: 4,
         ..TrainParams::default()
     }
     .check()
@@ -478,6 +531,9 @@ fn calibrated_fits_are_reproducible() {
     let params = TrainParams {
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 4,
+        // The fixture has 8 documents a label; these tests are about
+        // calibration, so they lower its minimum.
+        calibration_min_documents: 4,
         ..discriminative(2)
     }
     .check()

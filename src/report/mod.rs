@@ -116,6 +116,7 @@ pub fn write_report(
     classifier: &Classifier,
     documents: &[LabeledDocument],
     summary: &EvaluationSummary,
+    overwrite: bool,
 ) -> Result<(), ReportError> {
     let (verdicts, unclassifiable) = collect_verdicts(classifier, documents);
     let model = classifier.model();
@@ -130,10 +131,23 @@ pub fn write_report(
         unclassifiable,
     };
     let page = render_report(&input)?;
-    crate::files::write_atomically(path, page.as_bytes(), true).map_err(|source| ReportError::Io {
-        path: path.to_owned(),
-        source,
+    crate::files::write_atomically(path, page.as_bytes(), overwrite).map_err(|source| {
+        ReportError::Io {
+            path: path.to_owned(),
+            source: already_exists_hint(source),
+        }
     })
+}
+
+/// The error for an existing report without `overwrite` says how to replace it.
+fn already_exists_hint(error: std::io::Error) -> std::io::Error {
+    match error.kind() {
+        std::io::ErrorKind::AlreadyExists => std::io::Error::new(
+            error.kind(),
+            "report file exists; pass --force to replace it",
+        ),
+        _ => error,
+    }
 }
 
 /// One equal-width confidence bin of the reliability diagram.

@@ -1,0 +1,177 @@
+//! `eval` and `train` with the real binary: cross-validation folds that
+//! every label can fill, and calibration that tiny training sets skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_policy-classifier");
+
+/// 48 documents, 8 of each of the six labels.
+fn fixture_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus.jsonl")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run policy-classifier")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn more_folds_than_a_label_has_documents_are_refused() {
+    let corpus = fixture_corpus();
+    let corpus = corpus.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let model = model.to_str().unwrap();
+    let expected = r#"--cv 10: label "infrastructure" has only 8 documents; use --cv 8 or less"#;
+    for args in [
+        vec!["eval", "--cv", "10", "--data", corpus, "--min-df", "1"],
+        vec![
+            "train", "--cv", "10", "--data", corpus, "--out", model, "--min-df", "1",
+        ],
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(!Path::new(model).exists());
+}
+
+#[test]
+fn a_tiny_training_set_is_not_calibrated_and_the_summary_says_why() {
+    let corpus = fixture_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let train = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name);
+        let mut args = vec![
+            "train",
+            "--data",
+            corpus.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+            "--min-df",
+            "1",
+        ];
+        args.extend(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let summary = train("tiny.model", &[]);
+    assert!(
+        summary.contains("calibration: skipped, label infrastructure has 8 documents (needs 10)"),
+        "{summary}"
+    );
+    let summary = train("lowered.model", &["--calibration-min-documents", "8"]);
+    assert!(summary.contains("calibration temperature "), "{summary}");
+    let summary = train("off.model", &["--calibration", "none"]);
+    assert!(summary.contains("calibration: off"), "{summary}");
+}
+
+#[test]
+fn eval_report_says_where_it_wrote_and_needs_force_to_replace() {
+    let corpus = fixture_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html");
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--data",
+            corpus.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let out = eval(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("wrote {}", report.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("macro-F1"),
+        "tables on stdout"
+    );
+    std::fs::write(&report, "mine").unwrap();
+    let out = eval(&[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("report file exists; pass --force to replace it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "mine");
+    let out = eval(&["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(std::fs::read_to_string(&report).unwrap(), "mine");
+}
+
+#[test]
+fn global_log_flags_have_their_own_heading_in_help() {
+    for command in ["train", "eval", "classify", "serve"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        let heading = help
+            .find("Global options:")
+            .unwrap_or_else(|| panic!("{help}"));
+        let (before, after) = help.split_at(heading);
+        assert!(
+            !before.contains("--log <") && !before.contains("--log-format"),
+            "{command}: {help}"
+        );
+        assert!(
+            after.contains("--log <") && after.contains("--log-format"),
+            "{command}: {help}"
+        );
+    }
+}
+
+#[test]
+fn every_variable_train_eval_and_classify_read_is_documented() {
+    let operations =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operations.md"))
+            .unwrap();
+    for command in ["train", "eval", "classify"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        let variables: Vec<&str> = help
+            .split("[env: ")
+            .skip(1)
+            .map(|rest| rest.split(['=', ']']).next().unwrap())
+            .collect();
+        assert!(!variables.is_empty(), "{command}: {help}");
+        for variable in variables {
+            assert!(
+                operations.contains(&format!("`{variable}`")),
+                "{command}: {variable} is not in docs/operations.md"
+            );
+        }
+    }
+}
+
+#[test]
+fn eval_into_a_closed_pipe_ends_quietly() {
+    let corpus = fixture_corpus();
+    let mut child = std::process::Command::new(BIN)
+        .args(["eval", "--data", corpus.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before eval has loaded its model, so its first write fails.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
