@@ -21,35 +21,33 @@ pub struct Progress(ProgressBar);
 impl Progress {
     /// A bar counting `total` items of `what`.
     pub fn bar(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
-        let bar = if drawing() {
-            ProgressBar::new(total)
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:<16} [{bar:32}] {pos:>6}/{len:6} {elapsed_precise} (eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar.set_message(what);
-        Self(bar)
+        Self::drawn_as(
+            what,
+            total,
+            "{msg:<16} [{bar:32}] {pos:>6}/{len:6} {elapsed_precise} (eta {eta})",
+        )
     }
 
     /// A bar over `total` bytes of input of `what`.
     pub fn bytes(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
+        Self::drawn_as(
+            what,
+            total,
+            "{msg:<16} [{bar:32}] {bytes:>10}/{total_bytes:10} {elapsed_precise} (eta {eta})",
+        )
+    }
+
+    /// A bar of `total` drawn with `template` (hidden off a terminal).
+    fn drawn_as(what: impl Into<Cow<'static, str>>, total: u64, template: &str) -> Self {
         let bar = if drawing() {
             ProgressBar::new(total)
         } else {
             ProgressBar::hidden()
         };
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:<16} [{bar:32}] {bytes:>10}/{total_bytes:10} {elapsed_precise} (eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(template)
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_message(what);
         Self(bar)
