@@ -1,12 +1,16 @@
 //! `eval-pages`: the page-splitting benchmark on a directory of page files
 //! (see `page::benchmark` and `docs/page-splitting.md`).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::CliResult;
-use crate::page::benchmark::{read_pages, render, score, summarise, PageScore, VARIANTS};
+use crate::page::benchmark::{
+    read_pages, render, score, summarise, tagged_lines, PageScore, Summary, Variant, VARIANTS,
+};
+use crate::page::Splitter;
 
 #[derive(Args, Debug)]
 pub struct EvalPagesArgs {
@@ -25,9 +29,21 @@ pub struct EvalPagesArgs {
     /// One JSON object on standard output instead of tables.
     #[arg(long)]
     json: bool,
+    /// Print every line of this page (file name without `.jsonl`) in this
+    /// rendering, with its gold tag and the splitter's, instead of scores.
+    #[arg(long, value_name = "PAGE")]
+    show: Option<String>,
+    /// The rendering `--show` prints: blank-lines, dense, crlf-masthead or
+    /// column-breaks.
+    #[arg(long, default_value = "dense")]
+    variant: String,
+    /// A splitter written by `train-splitter` instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    splitter: Option<PathBuf>,
 }
 
 pub fn run(args: EvalPagesArgs) -> CliResult {
+    let mut out = std::io::stdout().lock();
     let pages = read_pages(&args.dir)?;
     let in_range = |date: &str| {
         args.from.as_deref().is_none_or(|from| date >= from)
@@ -40,10 +56,34 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
     if pages.is_empty() {
         return Err(format!("{}: no page files in that range", args.dir.display()).into());
     }
+    let loaded = args.splitter.as_deref().map(Splitter::load).transpose()?;
+    let splitter = loaded.as_ref().unwrap_or_else(|| Splitter::shipped());
+    if let Some(name) = &args.show {
+        let page = pages
+            .iter()
+            .find(|p| &p.name == name)
+            .ok_or_else(|| format!("no page {name} in {}", args.dir.display()))?;
+        let variant = VARIANTS
+            .into_iter()
+            .find(|v| variant_name(*v) == args.variant)
+            .ok_or_else(|| format!("no rendering {:?}: expected blank-lines, dense, crlf-masthead or column-breaks", args.variant))?;
+        for (gold, predicted, text) in tagged_lines(splitter, &render(page, variant)) {
+            let mark = if gold == predicted { ' ' } else { '!' };
+            let short: String = text.chars().take(60).collect();
+            writeln!(out, "{mark} {gold} {predicted}  {short}")?;
+        }
+        return Ok(());
+    }
     let mut scores: Vec<PageScore> = Vec::new();
     for page in &pages {
         for variant in VARIANTS {
-            scores.push(score(&page.name, variant, &render(page, variant)));
+            let mut s = score(splitter, &page.name, variant, &render(page, variant));
+            s.paper = page
+                .items
+                .first()
+                .map(|i| i.source.clone())
+                .unwrap_or_default();
+            scores.push(s);
         }
     }
     let overall = summarise(&scores);
@@ -52,6 +92,20 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
         .map(|v| {
             let of: Vec<PageScore> = scores.iter().filter(|s| s.variant == *v).cloned().collect();
             (*v, summarise(&of))
+        })
+        .collect();
+    let mut papers: Vec<String> = scores.iter().map(|s| s.paper.clone()).collect();
+    papers.sort();
+    papers.dedup();
+    let by_paper: Vec<(String, Summary)> = papers
+        .into_iter()
+        .map(|paper| {
+            let of: Vec<PageScore> = scores
+                .iter()
+                .filter(|s| s.paper == paper)
+                .cloned()
+                .collect();
+            (paper, summarise(&of))
         })
         .collect();
     let mut worst = scores.clone();
@@ -71,12 +125,20 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
                 )
             })
             .collect();
-        let out = serde_json::json!({ "overall": overall, "variants": variants, "worst": worst });
-        println!("{out}");
+        let papers: serde_json::Map<String, serde_json::Value> = by_paper
+            .iter()
+            .map(|(p, s)| (p.clone(), serde_json::to_value(s).unwrap()))
+            .collect();
+        let report = serde_json::json!({
+            "overall": overall,
+            "variants": variants,
+            "papers": papers,
+            "worst": worst,
+        });
+        writeln!(out, "{report}")?;
         return Ok(());
     }
-    println!(
-        "{} pages x {} renderings; article F1 {:.3} (precision {:.3}, recall {:.3}: {} of {} articles found, {} returned); exact headlines {:.3}; pages split perfectly {:.3}",
+    writeln!(out, "{} pages x {} renderings; article F1 {:.3} (precision {:.3}, recall {:.3}: {} of {} articles found, {} returned); exact headlines {:.3}; pages split perfectly {:.3}",
         pages.len(),
         VARIANTS.len(),
         overall.f1,
@@ -87,14 +149,16 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
         overall.predicted,
         overall.exact_headline_rate,
         overall.perfect_page_rate
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "\n{:<14} {:>6} {:>9} {:>7} {:>9} {:>8}",
         "rendering", "F1", "precision", "recall", "headline", "perfect"
-    );
+    )?;
     for (variant, s) in &by_variant {
         let name = serde_json::to_value(variant)?;
-        println!(
+        writeln!(
+            out,
             "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
             name.as_str().unwrap_or(""),
             s.f1,
@@ -102,12 +166,25 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
             s.recall,
             s.exact_headline_rate,
             s.perfect_page_rate
-        );
+        )?;
     }
-    println!("\nworst renderings:");
+    writeln!(
+        out,
+        "\n{:<14} {:>6} {:>9} {:>7} {:>9} {:>8}",
+        "paper", "F1", "precision", "recall", "headline", "perfect"
+    )?;
+    for (paper, s) in &by_paper {
+        writeln!(
+            out,
+            "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
+            paper, s.f1, s.precision, s.recall, s.exact_headline_rate, s.perfect_page_rate
+        )?;
+    }
+    writeln!(out, "\nworst renderings:")?;
     for s in &worst {
         let name = serde_json::to_value(s.variant)?;
-        println!(
+        writeln!(
+            out,
             "  {} ({}): F1 {:.2}, {} of {} found, {} returned",
             s.page,
             name.as_str().unwrap_or(""),
@@ -115,7 +192,15 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
             s.found,
             s.gold,
             s.predicted
-        );
+        )?;
     }
     Ok(())
+}
+
+/// The name `--json` and the tables use for a rendering.
+fn variant_name(variant: Variant) -> String {
+    serde_json::to_value(variant)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -10,6 +10,7 @@ mod logging;
 pub mod progress;
 mod serve;
 mod train;
+mod train_splitter;
 mod train_summary;
 
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Benchmark page splitting on real pages (one JSONL file a page).
     EvalPages(eval_pages::EvalPagesArgs),
+    /// Train the page splitter on real pages (one JSONL file a page).
+    TrainSplitter(train_splitter::TrainSplitterArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run(args),
         Command::EvalPages(args) => eval_pages::run(args),
+        Command::TrainSplitter(args) => train_splitter::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

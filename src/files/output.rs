@@ -10,7 +10,8 @@ use std::path::Path;
 /// will be cannot redirect the write, and the rename replaces a symlink at
 /// `path` instead of writing through it. Without `overwrite`, an existing
 /// `path` is refused (checked by the rename itself, so there is no window).
-/// On any error the temporary file is removed.
+/// On any error the temporary file is removed. The file is created mode
+/// 0644 on Unix.
 pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -20,10 +21,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let prefix = format!(".{file_name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Readable by others, as a file written with `>` would be: a model or
+    // report is meant to be read by a server or a browser under another
+    // user (the temporary file's default is owner-only).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut temp = builder.tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     let persisted = if overwrite {
@@ -33,4 +42,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::
     };
     // A failed persist hands the temporary file back; dropping it removes it.
     persisted.map(drop).map_err(|e| e.error)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_written_file_is_readable_by_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        super::write_atomically(&path, b"{}", false).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+    }
 }

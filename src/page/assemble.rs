@@ -1,23 +1,18 @@
-//! From classified lines to articles, in three passes:
-//!
-//! 1. [`segments`]: lines become segments: headline blocks, paragraphs (with
-//!    column breaks joined), captions and dropped lines (banners decided from
-//!    context here).
-//! 2. [`article_starts`]: which segments open an article.
-//! 3. [`attach_captions`]: captions between two articles go to the one they
-//!    share more words with.
+//! From tagged lines to segments: headline blocks, paragraphs (the halves a
+//! column break cut apart joined again), captions and dropped lines, with
+//! the segments that open an article; then captions between two articles
+//! go to the one they share more words with.
 
 use std::collections::HashSet;
 
 use super::lines::{is_terminated, starts_mid_sentence, Line, LineKind};
+use super::tagger::Tag;
 use super::DroppedKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum SegmentKind {
-    /// A headline block: kicker, headline and sub-headline lines.
+    /// A headline block: kicker, headline and deck lines.
     Head,
-    /// A paragraph that opens with a lead or byline.
-    Lead,
     Paragraph,
     Caption,
     Dropped(DroppedKind),
@@ -51,77 +46,110 @@ impl Segment {
     }
 }
 
-/// Pass 1. `lines` must come from `read_lines`.
-pub(super) fn segments(lines: &[Line<'_>]) -> Vec<Segment> {
-    let banners = banner_lines(lines);
+/// The tag a rule is sure of, whatever the model says: jump lines, page
+/// furniture (date lines, folios, editor credits) and "related news"
+/// markers belong to no article's text.
+pub(super) fn forced_tag(line: &Line<'_>) -> Option<Tag> {
+    matches!(
+        line.kind,
+        LineKind::Jump | LineKind::Furniture | LineKind::Marker
+    )
+    .then_some(Tag::Dropped)
+}
+
+/// Segments of the non-blank `lines`, tagged `tags`, and the indices of the
+/// segments that open an article. Every line ends up in exactly one segment.
+pub(super) fn segments(lines: &[&Line<'_>], tags: &[Tag]) -> (Vec<Segment>, Vec<usize>) {
     let mut segments = Vec::new();
+    let mut starts = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        let line = &lines[i];
-        let dropped = match line.kind {
-            _ if banners.contains(&i) => Some(DroppedKind::Banner),
-            LineKind::Banner => Some(DroppedKind::Banner),
-            LineKind::Furniture => Some(DroppedKind::Furniture),
-            LineKind::Jump => Some(DroppedKind::Jump),
-            LineKind::Marker => Some(DroppedKind::Marker),
-            _ => None,
-        };
-        if let Some(kind) = dropped {
-            segments.push(Segment::from_lines(SegmentKind::Dropped(kind), &[line], ""));
-            i += 1;
-            continue;
-        }
-        match line.kind {
-            LineKind::Blank => i += 1,
-            LineKind::Short => {
-                let run = lines[i..]
+        let line = lines[i];
+        match tags[i] {
+            Tag::Dropped => {
+                let kind = SegmentKind::Dropped(dropped_kind(line.kind));
+                segments.push(Segment::from_lines(kind, &[line], ""));
+                i += 1;
+            }
+            Tag::Head => {
+                starts.push(segments.len());
+                let run = 1 + tags[i + 1..]
                     .iter()
-                    .take_while(|l| l.kind == LineKind::Short)
+                    .take_while(|&&t| t == Tag::Title)
                     .count();
-                let block: Vec<&Line> = lines[i..i + run].iter().collect();
+                let block: Vec<&Line> = lines[i..i + run].to_vec();
                 segments.push(Segment::from_lines(SegmentKind::Head, &block, " "));
                 i += run;
             }
-            LineKind::Caption => {
+            Tag::Inside if line.kind == LineKind::Caption => {
                 segments.push(Segment::from_lines(SegmentKind::Caption, &[line], ""));
                 i += 1;
             }
-            LineKind::Lead | LineKind::Byline => {
-                i = paragraph(lines, i, SegmentKind::Lead, &mut segments);
+            tag => {
+                if tag == Tag::Body {
+                    starts.push(segments.len());
+                }
+                i = paragraph(lines, tags, i, &mut segments);
             }
-            _ => i = paragraph(lines, i, SegmentKind::Paragraph, &mut segments),
         }
     }
-    segments
+    if let Some(first) = starts.first_mut() {
+        // Captions and dropped lines above the first article belong to it
+        // (dropped ones stay out of its span); a photo above the first
+        // headline is that article's.
+        for segment in &mut segments[..*first] {
+            if segment.kind == SegmentKind::Dropped(DroppedKind::Photo) {
+                segment.kind = SegmentKind::Caption;
+            }
+        }
+        *first = 0;
+    }
+    (segments, starts)
+}
+
+/// Why a line the tagger left out of every article was left out.
+fn dropped_kind(kind: LineKind) -> DroppedKind {
+    match kind {
+        LineKind::Jump => DroppedKind::Jump,
+        LineKind::Marker => DroppedKind::Marker,
+        LineKind::Caption => DroppedKind::Photo,
+        LineKind::Banner | LineKind::Short | LineKind::Subhead => DroppedKind::Banner,
+        _ => DroppedKind::Furniture,
+    }
 }
 
 /// Reads the paragraph that starts at line `first`, joining the halves a
 /// column break cut apart, and pushes it (then any caption that sat between
 /// the halves). Returns the index of the line after it.
-fn paragraph(lines: &[Line<'_>], first: usize, kind: SegmentKind, out: &mut Vec<Segment>) -> usize {
-    let mut parts = vec![&lines[first]];
+fn paragraph(lines: &[&Line<'_>], tags: &[Tag], first: usize, out: &mut Vec<Segment>) -> usize {
+    let mut parts = vec![lines[first]];
     let mut captions = Vec::new();
     let mut next = first + 1;
-    while let Some((continuation, between)) = continuation_of(lines, next, parts[parts.len() - 1]) {
-        parts.push(&lines[continuation]);
+    while let Some((continuation, between)) =
+        continuation_of(lines, tags, next, parts[parts.len() - 1])
+    {
+        parts.push(lines[continuation]);
         captions.extend(between);
         next = continuation + 1;
     }
-    out.push(Segment::from_lines(kind, &parts, ""));
+    out.push(Segment::from_lines(SegmentKind::Paragraph, &parts, ""));
     for caption in captions {
-        let mut segment = Segment::from_lines(SegmentKind::Caption, &[&lines[caption]], "");
-        segment.pinned = true;
-        out.push(segment);
+        out.push(Segment::from_lines(
+            SegmentKind::Caption,
+            &[lines[caption]],
+            "",
+        ));
     }
     next
 }
 
 /// If `last` was cut by a column break, the line (from `from` on) that
 /// carries on its sentence, and the captions met on the way. Only body text
-/// that does not end a sentence is cut; the other half is body text, past
-/// blank lines and photo captions.
+/// that does not end a sentence is cut; the other half is body text of the
+/// same article, past photo captions.
 fn continuation_of(
-    lines: &[Line<'_>],
+    lines: &[&Line<'_>],
+    tags: &[Tag],
     from: usize,
     last: &Line<'_>,
 ) -> Option<(usize, Vec<usize>)> {
@@ -131,8 +159,10 @@ fn continuation_of(
     }
     let mut captions = Vec::new();
     for (i, line) in lines.iter().enumerate().skip(from) {
+        if tags[i] != Tag::Inside {
+            return None;
+        }
         match line.kind {
-            LineKind::Blank => {}
             LineKind::Caption => captions.push(i),
             LineKind::Text => return Some((i, captions)),
             LineKind::Short if starts_mid_sentence(line.text) => return Some((i, captions)),
@@ -142,77 +172,7 @@ fn continuation_of(
     None
 }
 
-/// Indices of undecorated banners: a block of short lines followed, past a
-/// blank line, by another block of short lines (the headline it stands over).
-/// A kicker touches its headline; a banner is set apart from it.
-fn banner_lines(lines: &[Line<'_>]) -> HashSet<usize> {
-    let mut banners = HashSet::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].kind != LineKind::Short {
-            i += 1;
-            continue;
-        }
-        let run = lines[i..]
-            .iter()
-            .take_while(|l| l.kind == LineKind::Short)
-            .count();
-        let after = &lines[i + run..];
-        let blanks = after
-            .iter()
-            .take_while(|l| l.kind == LineKind::Blank)
-            .count();
-        let next_is_headline = after.get(blanks).is_some_and(|l| l.kind == LineKind::Short);
-        if blanks > 0 && next_is_headline {
-            banners.extend(i..i + run);
-        }
-        i += run;
-    }
-    banners
-}
-
-/// Pass 2: indices of the segments that open an article.
-///
-/// A headline block opens one. So does a lead when the current article
-/// already has body text (briefs without headlines). Text before the first
-/// headline opens an untitled article. A "related news" marker keeps the
-/// next headline and lead inside the current article: the related item is
-/// part of the story's package.
-pub(super) fn article_starts(segments: &[Segment]) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let mut has_body = false;
-    let mut related = false;
-    for (i, segment) in segments.iter().enumerate() {
-        match segment.kind {
-            SegmentKind::Dropped(DroppedKind::Marker) => related = true,
-            SegmentKind::Dropped(_) | SegmentKind::Caption => {}
-            SegmentKind::Head if related => {}
-            SegmentKind::Head => {
-                starts.push(i);
-                has_body = false;
-            }
-            SegmentKind::Lead | SegmentKind::Paragraph => {
-                let opens = segment.kind == SegmentKind::Lead && has_body && !related;
-                if opens || starts.is_empty() {
-                    starts.push(i);
-                }
-                has_body = true;
-                related = false;
-            }
-        }
-    }
-    if starts.is_empty() && segments.iter().any(|s| !s.is_dropped()) {
-        starts.push(0);
-    }
-    if let Some(first) = starts.first_mut() {
-        // Captions and dropped lines above the first article belong to it
-        // (dropped ones stay out of its span).
-        *first = 0;
-    }
-    starts
-}
-
-/// Pass 3: moves each article start back over the captions just above it
+/// Moves each article start back over the captions just above it
 /// that share more words with it than with the article before.
 pub(super) fn attach_captions(segments: &[Segment], starts: &mut [usize]) {
     for k in 1..starts.len() {
@@ -260,12 +220,7 @@ pub(super) fn attach_captions(segments: &[Segment], starts: &mut [usize]) {
 fn words(segments: &[Segment]) -> HashSet<(char, char)> {
     segments
         .iter()
-        .filter(|s| {
-            matches!(
-                s.kind,
-                SegmentKind::Head | SegmentKind::Lead | SegmentKind::Paragraph
-            )
-        })
+        .filter(|s| matches!(s.kind, SegmentKind::Head | SegmentKind::Paragraph))
         .flat_map(|s| bigrams(&s.text))
         .collect()
 }
@@ -281,4 +236,43 @@ fn overlap(caption: &HashSet<(char, char)>, article: &HashSet<(char, char)>) -> 
         return 0.0;
     }
     caption.intersection(article).count() as f64 / caption.len() as f64
+}
+
+/// Indices (into `lines`, blank lines included) of undecorated banners: a
+/// block of short lines followed, past a blank line, by another block of
+/// short lines (the headline it stands over). A kicker touches its headline;
+/// a banner is set apart from it. Only where blank lines mean something:
+/// on a page with a blank line after every line they set nothing apart.
+pub(super) fn banner_lines(lines: &[Line<'_>]) -> HashSet<usize> {
+    let text_lines = lines.iter().filter(|l| l.kind != LineKind::Blank).count();
+    let touching = lines
+        .windows(2)
+        .filter(|w| w[0].kind != LineKind::Blank && w[1].kind != LineKind::Blank)
+        .count();
+    if touching * 3 < text_lines {
+        return HashSet::new();
+    }
+    let mut banners = HashSet::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].kind != LineKind::Short {
+            i += 1;
+            continue;
+        }
+        let run = lines[i..]
+            .iter()
+            .take_while(|l| l.kind == LineKind::Short)
+            .count();
+        let after = &lines[i + run..];
+        let blanks = after
+            .iter()
+            .take_while(|l| l.kind == LineKind::Blank)
+            .count();
+        let next_is_headline = after.get(blanks).is_some_and(|l| l.kind == LineKind::Short);
+        if blanks > 0 && next_is_headline {
+            banners.extend(i..i + run);
+        }
+        i += run;
+    }
+    banners
 }

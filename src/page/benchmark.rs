@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::split_page;
+use super::Splitter;
 use crate::error::{Error, Result};
 
 /// One item of a page file.
@@ -134,6 +134,26 @@ pub struct Rendered {
     /// `headlines`) it belongs to, or `None`.
     owners: Vec<Option<usize>>,
     headlines: Vec<String>,
+    /// The non-blank lines of `text`, in order, with what they are.
+    pub(super) lines: Vec<RenderedLine>,
+}
+
+/// One line of a rendered page, trimmed, with its gold article.
+#[derive(Debug, Clone)]
+pub(super) struct RenderedLine {
+    pub text: String,
+    pub owner: Option<usize>,
+    /// A kicker, headline or deck line (not body, byline or caption).
+    pub head: bool,
+}
+
+/// What a rendered line is to its article.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Head,
+    Body,
+    /// A paragraph of body text: indented in the `dense` rendering.
+    Paragraph,
 }
 
 impl Rendered {
@@ -142,12 +162,20 @@ impl Rendered {
         self.owners.extend(text.chars().map(|_| owner));
     }
 
-    fn line(&mut self, text: &str, owner: Option<usize>, variant: Variant) {
+    fn line(&mut self, text: &str, owner: Option<usize>, role: Role, variant: Variant) {
         let text = text.trim();
         if text.is_empty() {
             return;
         }
+        if variant == Variant::Dense && role == Role::Paragraph {
+            self.push("\u{3000}\u{3000}", None);
+        }
         self.push(text, owner);
+        self.lines.push(RenderedLine {
+            text: text.to_owned(),
+            owner,
+            head: role == Role::Head,
+        });
         let end = match variant {
             Variant::BlankLines => "\n\n",
             Variant::CrlfMasthead => "\r\n",
@@ -162,21 +190,24 @@ pub fn render(page: &PageFile, variant: Variant) -> Rendered {
         text: String::new(),
         owners: Vec::new(),
         headlines: Vec::new(),
+        lines: Vec::new(),
     };
+    let body = Role::Body;
     if variant == Variant::CrlfMasthead {
         if let Some(first) = page.items.first() {
             let masthead = format!("{}  {}  第{}版", first.source, first.date, first.page);
-            out.line(&masthead, None, variant);
+            out.line(&masthead, None, body, variant);
         }
     }
     for item in &page.items {
         if !item.is_article() {
             if item.kind == "editor_note" {
                 // Always at the page's end in print; kept in place here.
-                out.line(item.title.as_deref().unwrap_or(&item.text), None, variant);
+                let text = item.title.as_deref().unwrap_or(&item.text);
+                out.line(text, None, body, variant);
             } else {
                 for caption in &item.photo_captions {
-                    out.line(caption, None, variant);
+                    out.line(caption, None, body, variant);
                 }
             }
             continue;
@@ -187,7 +218,7 @@ pub fn render(page: &PageFile, variant: Variant) -> Rendered {
             .into_iter()
             .flatten()
         {
-            out.line(head, owner, variant);
+            out.line(head, owner, Role::Head, variant);
         }
         if item.kind == "continuation" {
             let from = item
@@ -200,36 +231,36 @@ pub fn render(page: &PageFile, variant: Variant) -> Rendered {
                         .to_owned()
                 })
                 .unwrap_or_else(|| "1".into());
-            out.line(&format!("（上接第{from}版）"), None, variant);
+            out.line(&format!("（上接第{from}版）"), None, body, variant);
         }
         if variant == Variant::BlankLines {
             for caption in &item.photo_captions {
-                out.line(caption, owner, variant);
+                out.line(caption, owner, body, variant);
             }
         }
         if variant != Variant::ColumnBreaks {
             if let Some(byline) = &item.byline {
-                out.line(byline, owner, variant);
+                out.line(byline, owner, body, variant);
             }
         }
+        let paragraph_role = Role::Paragraph;
         for (n, paragraph) in item.text.lines().enumerate() {
             let paragraph = paragraph.trim();
             match variant {
-                Variant::Dense => out.line(&format!("\u{3000}\u{3000}{paragraph}"), owner, variant),
                 Variant::ColumnBreaks if n % 3 == 1 && paragraph.chars().count() > 60 => {
                     let cut = paragraph
                         .char_indices()
                         .nth(paragraph.chars().count() * 2 / 5)
                         .map_or(paragraph.len(), |(i, _)| i);
-                    out.line(&paragraph[..cut], owner, variant);
-                    out.line(&paragraph[cut..], owner, variant);
+                    out.line(&paragraph[..cut], owner, paragraph_role, variant);
+                    out.line(&paragraph[cut..], owner, paragraph_role, variant);
                 }
-                _ => out.line(paragraph, owner, variant),
+                _ => out.line(paragraph, owner, paragraph_role, variant),
             }
         }
         if variant != Variant::BlankLines {
             for caption in &item.photo_captions {
-                out.line(caption, owner, variant);
+                out.line(caption, owner, body, variant);
             }
         }
     }
@@ -240,6 +271,8 @@ pub fn render(page: &PageFile, variant: Variant) -> Rendered {
 #[derive(Debug, Clone, Serialize)]
 pub struct PageScore {
     pub page: String,
+    /// The paper (the items' `source`).
+    pub paper: String,
     pub variant: Variant,
     pub gold: usize,
     pub predicted: usize,
@@ -274,8 +307,8 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// The share a span must hold of a gold article, and of itself.
 const MATCH: f64 = 0.85;
 
-pub fn score(page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
-    let split = split_page(&rendered.text);
+pub fn score(splitter: &Splitter, page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
+    let split = splitter.split(&rendered.text);
     let chars: Vec<char> = rendered.text.chars().collect();
     let gold = rendered.headlines.len();
     let mut gold_sizes = vec![0usize; gold];
@@ -322,12 +355,29 @@ pub fn score(page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
     }
     PageScore {
         page: page.to_owned(),
+        paper: String::new(),
         variant,
         gold,
         predicted: split.articles.len(),
         found: found.iter().filter(|&&f| f).count(),
         exact_headlines,
     }
+}
+
+/// Each non-blank line of a rendered page with its gold tag and the tag
+/// `splitter` gives it (`H` headline opens an article, `B` body opens one,
+/// `T` headline continues, `I` inside, `D` dropped): what `eval-pages
+/// --show` prints.
+pub fn tagged_lines(
+    splitter: &Splitter,
+    rendered: &Rendered,
+) -> Vec<(&'static str, &'static str, String)> {
+    let gold = super::train::gold_tags(&rendered.lines);
+    let predicted = splitter.tagged(&rendered.text);
+    gold.iter()
+        .zip(predicted)
+        .map(|(g, (text, p))| (g.code(), p.code(), text))
+        .collect()
 }
 
 /// Totals over many rendered pages.
@@ -423,7 +473,7 @@ mod tests {
     #[test]
     fn a_perfect_split_scores_one_and_a_merged_split_does_not() {
         let rendered = render(&page(), Variant::BlankLines);
-        let perfect = score("p", Variant::BlankLines, &rendered);
+        let perfect = score(Splitter::shipped(), "p", Variant::BlankLines, &rendered);
         assert_eq!((perfect.gold, perfect.found), (2, 2), "{perfect:?}");
         // The same page with the headline of the second article turned into
         // a body line: the splitter can only return one article for both.
@@ -432,7 +482,7 @@ mod tests {
             .text
             .replacen("海关推广关税保证保险\n\n", "海关推广关税保证保险，", 1);
         merged.owners.truncate(merged.text.chars().count());
-        let s = score("p", Variant::BlankLines, &merged);
+        let s = score(Splitter::shipped(), "p", Variant::BlankLines, &merged);
         assert!(s.found < 2, "{s:?}");
         assert!(summarise(&[s]).f1 < 1.0);
     }

@@ -100,7 +100,14 @@ const MARKERS: &[&str] = &[
     "记者手记",
     "小贴士",
 ];
-const EDITOR_CREDITS: &[&str] = &["责任编辑", "美术编辑", "视觉设计", "版式设计", "校对"];
+const EDITOR_CREDITS: &[&str] = &[
+    "责任编辑",
+    "责编",
+    "美术编辑",
+    "视觉设计",
+    "版式设计",
+    "校对",
+];
 /// Time stamps and source lines that web copies of a page carry.
 const STAMP_PREFIXES: &[&str] = &["更新时间", "发布时间", "来源：", "来源:"];
 /// Roles that precede a photographer's name in a credit.

@@ -3,7 +3,9 @@
 //! Input is the text of a whole page, pasted or extracted from a PDF, one
 //! paragraph per line. Output is each article's title and body with its
 //! span in the input, plus the lines that were dropped (banners, "related
-//! news" markers, page furniture). The heuristics are described in
+//! news" markers, page furniture). Rules read what is certain about a line
+//! on its own (`lines.rs`); a tagger trained on real pages (`tagger.rs`,
+//! `features.rs`, `train.rs`) decides which lines open an article; see
 //! `docs/page-splitting.md`.
 //!
 //! The splitter knows nothing of the classifier; `classify.rs` adds
@@ -12,14 +14,22 @@
 mod assemble;
 pub mod benchmark;
 mod classify;
+mod features;
 mod lines;
+mod marked;
+mod tagger;
 #[cfg(test)]
 mod tests;
+mod train;
 
 pub use classify::{ClassifiedArticle, PageOutcome};
+pub use marked::{read_marked_pages, TaggedPage};
+pub use tagger::{Splitter, SplitterFile};
+pub use train::{train_splitter, SplitterParams};
 
-use assemble::{article_starts, attach_captions, segments, Segment, SegmentKind};
-use lines::read_lines;
+use assemble::{attach_captions, banner_lines, forced_tag, segments, Segment, SegmentKind};
+use lines::{read_lines, Line, LineKind};
+use tagger::Tag;
 
 /// One article found on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +59,8 @@ pub enum DroppedKind {
     Furniture,
     /// A jump line (`（下转第2版）`).
     Jump,
+    /// The caption of a photo that goes with no story.
+    Photo,
 }
 
 /// A line left out of every body, with its span in the page.
@@ -70,34 +82,69 @@ pub struct SplitPage {
     pub dropped: Vec<DroppedLine>,
 }
 
-/// Splits `page` into articles. Never fails: every character of the page
-/// that is not white space ends up in exactly one title, body or dropped
-/// line.
+/// Splits `page` into articles with the shipped splitter. Never fails:
+/// every character of the page that is not white space ends up in exactly
+/// one title, body or dropped line.
 pub fn split_page(page: &str) -> SplitPage {
-    let lines = read_lines(page);
-    let segments = segments(&lines);
-    let mut starts = article_starts(&segments);
-    attach_captions(&segments, &mut starts);
+    Splitter::shipped().split(page)
+}
 
-    let ends = starts.iter().skip(1).copied().chain([segments.len()]);
-    let articles = starts
-        .iter()
-        .zip(ends)
-        .filter_map(|(&from, to)| article(&segments[from..to]))
-        .collect();
-    let dropped = segments
-        .iter()
-        .filter_map(|s| match s.kind {
-            SegmentKind::Dropped(kind) => Some(DroppedLine {
-                kind,
-                text: s.text.clone(),
-                start: s.start,
-                end: s.end,
-            }),
-            _ => None,
-        })
-        .collect();
-    SplitPage { articles, dropped }
+impl Splitter {
+    /// Splits `page` into articles; see [`split_page`].
+    pub fn split(&self, page: &str) -> SplitPage {
+        let all = read_lines(page);
+        let (lines, tags) = self.tag_lines(&all);
+        let (segments, mut starts) = segments(&lines, &tags);
+        attach_captions(&segments, &mut starts);
+
+        let ends = starts.iter().skip(1).copied().chain([segments.len()]);
+        let articles = starts
+            .iter()
+            .zip(ends)
+            .filter_map(|(&from, to)| article(&segments[from..to]))
+            .collect();
+        let dropped = segments
+            .iter()
+            .filter_map(|s| match s.kind {
+                SegmentKind::Dropped(kind) => Some(DroppedLine {
+                    kind,
+                    text: s.text.clone(),
+                    start: s.start,
+                    end: s.end,
+                }),
+                _ => None,
+            })
+            .collect();
+        SplitPage { articles, dropped }
+    }
+}
+
+impl Splitter {
+    /// The non-blank lines of `all` (from `read_lines`) and their tags:
+    /// rules first (jumps, furniture, markers, banners set apart by a blank
+    /// line), the model for the rest.
+    fn tag_lines<'a, 'p>(&self, all: &'a [Line<'p>]) -> (Vec<&'a Line<'p>>, Vec<Tag>) {
+        let banners = banner_lines(all);
+        let (lines, forced): (Vec<_>, Vec<_>) = all
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind != LineKind::Blank)
+            .map(|(i, l)| {
+                let banner = banners.contains(&i).then_some(Tag::Dropped);
+                (l, forced_tag(l).or(banner))
+            })
+            .unzip();
+        let texts: Vec<&str> = lines.iter().map(|l| l.text).collect();
+        let tags = self.tag(&texts, &forced);
+        (lines, tags)
+    }
+
+    /// Each non-blank line of `page`, trimmed, with its tag.
+    pub(crate) fn tagged(&self, page: &str) -> Vec<(String, Tag)> {
+        let all = read_lines(page);
+        let (lines, tags) = self.tag_lines(&all);
+        lines.iter().map(|l| l.text.to_owned()).zip(tags).collect()
+    }
 }
 
 /// The article made of `segments`: its first headline block is the title,

@@ -82,12 +82,12 @@ fn a_column_break_is_joined_even_inside_a_word() {
 }
 
 #[test]
-fn a_banner_is_set_apart_from_its_headline_a_kicker_touches_it() {
-    let page = "稳字当头\n\n川渝联手\n共建示范区\n本报讯 两地签署协议。\n";
+fn a_decorated_banner_is_dropped_and_a_kicker_stays_in_the_title() {
+    let page = "【稳字当头】\n川渝联手——\n共建示范区\n本报讯 两地签署协议，共建成渝地区双城经济圈示范区。\n";
     let split = split_page(page);
-    assert_eq!(split.dropped.len(), 1);
+    assert_eq!(split.dropped.len(), 1, "{split:?}");
     assert_eq!(split.dropped[0].kind, DroppedKind::Banner);
-    assert_eq!(split.articles[0].title, "川渝联手 共建示范区");
+    assert_eq!(split.articles[0].title, "川渝联手—— 共建示范区");
 }
 
 #[test]

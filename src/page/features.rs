@@ -1,0 +1,411 @@
+//! What the line tagger sees of a line: its shape on its own ([`Shape`]),
+//! the shapes around it, the state of the article it would join
+//! ([`ArticleState`]) and how much it shares words with the text above and
+//! below (lexical cohesion). Features are named strings, so that the
+//! trained weights file can be read and a feature added without renumbering.
+
+use std::collections::{HashMap, HashSet};
+
+use super::lines::{is_terminated, kind_of, starts_mid_sentence, LineKind};
+use super::tagger::Tag;
+
+/// Longest line, in characters, the tagger treats as a possible heading.
+const SHORT: usize = 40;
+/// How much text below a line, in characters, is compared with the article
+/// above it.
+const LOOKAHEAD: usize = 400;
+
+/// A pair of adjacent letters or digits: the unit of lexical cohesion
+/// (Chinese words are mostly one or two characters, so bigrams of characters
+/// catch shared words without segmenting).
+pub(super) type Bigram = (char, char);
+
+/// Inverse document frequencies of bigrams, learned with the tagger.
+pub(super) struct Idf<'a> {
+    pub table: &'a HashMap<Bigram, f32>,
+    /// The weight of a bigram not in the table (seen in no or one article).
+    pub unseen: f32,
+}
+
+impl Idf<'_> {
+    fn of(&self, b: &Bigram) -> f64 {
+        f64::from(self.table.get(b).copied().unwrap_or(self.unseen))
+    }
+
+    /// The IDF-weighted share of `b`'s bigrams also in `a`.
+    fn share(&self, a: &HashSet<Bigram>, b: &HashSet<Bigram>) -> f64 {
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let total: f64 = b.iter().map(|x| self.of(x)).sum();
+        let shared: f64 = b.iter().filter(|x| a.contains(x)).map(|x| self.of(x)).sum();
+        if total > 0.0 {
+            shared / total
+        } else {
+            0.0
+        }
+    }
+}
+
+pub(super) fn bigrams(text: &str) -> HashSet<Bigram> {
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// A line on its own.
+#[derive(Debug, Clone)]
+pub(super) struct Shape {
+    pub kind: LineKind,
+    pub chars: usize,
+    /// Short, not ending a sentence, no full stop: could be a heading.
+    pub shortish: bool,
+    /// Named yes/no properties, in a fixed order.
+    pub flags: Vec<&'static str>,
+    pub length: &'static str,
+}
+
+/// Properties of neighbouring lines that the tagger also sees.
+const CONTEXT_FLAGS: &[&str] = &[
+    "term",
+    "lead",
+    "byline",
+    "caption",
+    "stop",
+    "mid",
+    "author",
+    "numbered",
+    "dash",
+    "name",
+    "paren",
+    "comma_end",
+    "quote_start",
+    "dateline",
+    "marker",
+    "column_tag",
+    "ask_end",
+    "editor_note",
+];
+
+const BYLINE_PREFIXES: &[&str] = &[
+    "本报记者",
+    "本报通讯员",
+    "特约记者",
+    "记者",
+    "通讯员",
+    "实习生",
+    "文/",
+    "文／",
+    "文｜",
+    "新华社记者",
+    "本报评论员",
+];
+const CLOSERS: &[char] = &[
+    '”', '’', '」', '』', '）', ')', '】', '"', '\'', '》', '〉', ']', '］',
+];
+
+impl Shape {
+    pub fn of(text: &str) -> Shape {
+        let kind = kind_of(text);
+        let chars = text.chars().count();
+        let first = text.chars().next().unwrap_or(' ');
+        let last = text.chars().next_back().unwrap_or(' ');
+        let bare_end = text.trim_end_matches(CLOSERS).chars().next_back();
+        let terminated = is_terminated(text);
+        let mut flags = Vec::new();
+        let mut flag = |on: bool, name: &'static str| {
+            if on {
+                flags.push(name);
+            }
+        };
+        flag(terminated, "term");
+        flag(text.ends_with('—'), "dash");
+        flag(matches!(last, '，' | ',' | '、'), "comma_end");
+        flag(matches!(bare_end, Some('？' | '?' | '！' | '!')), "ask_end");
+        flag(CLOSERS.contains(&last), "close_end");
+        flag(matches!(first, '“' | '"' | '「'), "quote_start");
+        flag(matches!(first, '（' | '('), "paren_start");
+        let paren = matches!(first, '（' | '(') && matches!(last, '）' | ')');
+        flag(paren, "paren");
+        flag(paren && is_author_line(text), "author");
+        flag(starts_mid_sentence(text), "mid");
+        flag(text.contains('。'), "stop");
+        flag(text.matches('。').count() >= 3, "stops3");
+        flag(text.contains(['，', ',']), "comma");
+        flag(text.contains('；'), "semicolon");
+        flag(text.contains(['：', ':']), "colon");
+        flag(has_inner_space(text), "space");
+        flag(kind == LineKind::Lead, "lead");
+        flag(
+            chars <= 30
+                && BYLINE_PREFIXES.iter().any(|p| text.starts_with(p))
+                && !text.contains(['，', ',', '。', '：']),
+            "byline",
+        );
+        flag(kind == LineKind::Caption, "caption");
+        flag(kind == LineKind::Subhead, "numbered");
+        flag(kind == LineKind::Marker, "marker");
+        flag(kind == LineKind::Banner, "bracketed");
+        flag(text.chars().any(char::is_numeric), "digit");
+        flag(chars <= 12 && is_name_like(text), "name");
+        flag(chars <= 16 && is_dateline(text), "dateline");
+        flag(text.contains("责编"), "editor");
+        flag(has_column_tag(text), "column_tag");
+        flag(
+            text.starts_with("——编") || text.starts_with("编者按"),
+            "editor_note",
+        );
+        let length = match chars {
+            0..=4 => "len0",
+            5..=9 => "len5",
+            10..=14 => "len10",
+            15..=19 => "len15",
+            20..=24 => "len20",
+            25..=29 => "len25",
+            30..=34 => "len30",
+            35..=39 => "len35",
+            40..=49 => "len40",
+            50..=59 => "len50",
+            60..=99 => "len60",
+            100..=199 => "len100",
+            _ => "len200",
+        };
+        Shape {
+            kind,
+            chars,
+            shortish: chars <= SHORT && !terminated && !text.contains('。'),
+            flags,
+            length,
+        }
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+}
+
+/// `（作者为中国人民大学…院长）`, `（本文作者…）`, `（记者 …）`.
+fn is_author_line(text: &str) -> bool {
+    let inner = text.trim_start_matches(['（', '(']);
+    ["作者", "本文", "本报", "记者", "执笔"]
+        .iter()
+        .any(|p| inner.starts_with(p))
+        || inner
+            .chars()
+            .take(14)
+            .collect::<String>()
+            .contains(['系', '为'])
+}
+
+/// A column's tag closing a headline: `木、枝、叶与恩（金台随感）`,
+/// `完善手机流量超量提醒机制（建议）`.
+fn has_column_tag(text: &str) -> bool {
+    let Some(inner) = text.strip_suffix('）') else {
+        return false;
+    };
+    let Some(open) = inner.rfind('（') else {
+        return false;
+    };
+    let tag = &inner[open + '（'.len_utf8()..];
+    let n = tag.chars().count();
+    open > 0 && (1..=12).contains(&n) && !tag.contains(['。', '，', ','])
+}
+
+/// White space between two non-space characters (`魏  楚`, `本报记者 张三`).
+fn has_inner_space(text: &str) -> bool {
+    let inner = text.trim();
+    inner.contains([' ', '\u{3000}'])
+}
+
+/// One to four Han characters, possibly spaced out, possibly several names:
+/// `魏  楚`, `冯继康`, `张三  李四`.
+fn is_name_like(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split([' ', '\u{3000}'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty()
+        && words.iter().all(|w| {
+            let n = w.chars().count();
+            (1..=4).contains(&n) && w.chars().all(is_han)
+        })
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c)
+}
+
+/// `新华社北京6月3日电`: a dateline alone on a line.
+fn is_dateline(text: &str) -> bool {
+    let t = text.trim_end();
+    (t.ends_with("日电") || t.ends_with("日讯")) && t.contains('月')
+}
+
+/// What the tagger knows of the article the line would join: the lines
+/// tagged since the last article start.
+#[derive(Default)]
+pub(super) struct ArticleState {
+    chars: usize,
+    paragraphs: usize,
+    has_lead: bool,
+    has_byline: bool,
+    /// Heading-like lines inside the body so far (section sub-headings).
+    subheadings: Vec<String>,
+    words: HashSet<Bigram>,
+}
+
+impl ArticleState {
+    /// Characters of the article's lines so far, less its first.
+    pub fn chars(&self) -> usize {
+        self.chars
+    }
+
+    /// Takes in line `text` (of shape `shape`) tagged `tag`.
+    pub fn update(&mut self, text: &str, shape: &Shape, tag: Tag) {
+        match tag {
+            Tag::Head | Tag::Body => {
+                *self = ArticleState {
+                    words: bigrams(text),
+                    ..ArticleState::default()
+                };
+                if tag == Tag::Body {
+                    self.paragraphs = 1;
+                    self.chars = shape.chars;
+                }
+            }
+            Tag::Title => {
+                self.chars += shape.chars;
+                self.words.extend(bigrams(text));
+            }
+            Tag::Inside => {
+                self.chars += shape.chars;
+                self.paragraphs += 1;
+                self.words.extend(bigrams(text));
+                self.has_lead |= shape.has("lead");
+                self.has_byline |= shape.has("byline");
+                if shape.shortish {
+                    self.subheadings.push(text.to_owned());
+                }
+            }
+            Tag::Dropped => {}
+        }
+    }
+}
+
+fn on_(out: &mut Vec<(String, f64)>, name: String) {
+    out.push((name, 1.0));
+}
+
+/// The features of line `i` of `lines`, given the tag of the last line that
+/// was not dropped and the state of the current article.
+pub(super) fn line_features(
+    lines: &[&str],
+    shapes: &[Shape],
+    i: usize,
+    previous: Tag,
+    state: &ArticleState,
+    idf: &Idf<'_>,
+    out: &mut Vec<(String, f64)>,
+) {
+    out.clear();
+    let mut on = |name: String| out.push((name, 1.0));
+    let shape = &shapes[i];
+    on("bias".into());
+    on(format!("kind:{:?}", shape.kind));
+    on(format!("c:{}", shape.length));
+    for flag in &shape.flags {
+        on(format!("c:{flag}"));
+    }
+    for offset in [-2isize, -1, 1, 2] {
+        match i.checked_add_signed(offset).and_then(|j| shapes.get(j)) {
+            None => on(format!("o{offset}:none")),
+            Some(s) => {
+                on(format!("o{offset}:{}", s.length));
+                on(format!("o{offset}:kind:{:?}", s.kind));
+                for flag in CONTEXT_FLAGS.iter().filter(|f| s.has(f)) {
+                    on(format!("o{offset}:{flag}"));
+                }
+                if s.shortish {
+                    on(format!("o{offset}:short"));
+                }
+            }
+        }
+    }
+    let prev = previous.code();
+    on(format!("prev:{prev}"));
+    if shape.shortish {
+        on("short".into());
+        on(format!("short&prev:{prev}"));
+        if let Some(next) = shapes.get(i + 1) {
+            for flag in ["lead", "byline", "term", "caption", "name", "author"] {
+                if next.has(flag) {
+                    on(format!("short&next:{flag}"));
+                }
+            }
+            if next.shortish {
+                on("short&next:short".into());
+            }
+        }
+    }
+    let log_chars = (usize::BITS - state.chars.leading_zeros()).min(14);
+    on(format!("since:{log_chars}"));
+    on(format!("paragraphs:{}", state.paragraphs.min(6)));
+    if state.has_lead {
+        on("article:lead".into());
+    }
+    if state.has_byline {
+        on("article:byline".into());
+    }
+    on(format!("subheadings:{}", state.subheadings.len().min(4)));
+
+    // Lexical cohesion: the block below this line (up to the next heading),
+    // the line itself and the article so far.
+    let mut below = String::new();
+    for (j, line) in lines.iter().enumerate().skip(i + 1) {
+        if shapes[j].shortish && !below.is_empty() {
+            break;
+        }
+        below.push_str(line);
+        if below.chars().count() > LOOKAHEAD {
+            break;
+        }
+    }
+    let below = bigrams(&below);
+    let this = bigrams(lines[i]);
+    let cohesion = [
+        ("article>below", idf.share(&state.words, &below)),
+        ("below>line", idf.share(&below, &this)),
+        ("article>line", idf.share(&state.words, &this)),
+    ];
+    for (name, value) in cohesion {
+        out.push((format!("coh:{name}"), value));
+        // Buckets let the weight of cohesion change with its level.
+        let bucket = ((value * 10.0) as usize).min(9);
+        on_(out, format!("coh:{name}:{bucket}"));
+        if shape.shortish {
+            out.push((format!("short&coh:{name}"), value));
+            on_(out, format!("short&coh:{name}:{bucket}"));
+        }
+    }
+
+    // Parallelism: a section sub-heading looks like the ones before it.
+    if shape.shortish && !state.subheadings.is_empty() {
+        let text = lines[i];
+        let first = text.chars().next();
+        let colon = text.contains('：');
+        let same_length = state
+            .subheadings
+            .iter()
+            .any(|s| s.chars().count().abs_diff(shape.chars) <= 2);
+        let same_first = state.subheadings.iter().any(|s| s.chars().next() == first);
+        let same_colon = colon && state.subheadings.iter().any(|s| s.contains('：'));
+        for (on_, name) in [
+            (same_length, "parallel:length"),
+            (same_first, "parallel:first"),
+            (same_colon, "parallel:colon"),
+        ] {
+            if on_ {
+                out.push((name.into(), 1.0));
+            }
+        }
+    }
+}

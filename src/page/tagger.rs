@@ -1,0 +1,243 @@
+//! The learned line tagger: each non-blank line of a page gets a [`Tag`]
+//! from a multinomial logistic regression over the features of
+//! `features.rs`, decoded from the top of the page down (the tag of the line
+//! before and the state of the article so far are features, so a line is
+//! read knowing what it would join). Trained by `train.rs`; the shipped
+//! weights are `models/page-splitter.json`, compiled into the binary.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::features::{line_features, ArticleState, Bigram, Idf, Shape};
+use super::lines::LineKind;
+use crate::error::{Error, Result};
+
+/// What a line is to the articles of its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tag {
+    /// Opens an article with its headline block (kicker or headline).
+    Head,
+    /// Opens an article without a headline (a brief, text continued from
+    /// another page).
+    Body,
+    /// Carries on the headline block above it (headline after a kicker, a
+    /// deck).
+    Title,
+    /// Belongs to the current article: body, byline, sub-heading, caption.
+    Inside,
+    /// Belongs to no article: masthead, editor line, jump line, a photo
+    /// without a story.
+    Dropped,
+}
+
+pub(super) const TAGS: [Tag; 5] = [Tag::Head, Tag::Body, Tag::Title, Tag::Inside, Tag::Dropped];
+
+impl Tag {
+    pub(super) fn code(self) -> &'static str {
+        match self {
+            Tag::Head => "H",
+            Tag::Body => "B",
+            Tag::Title => "T",
+            Tag::Inside => "I",
+            Tag::Dropped => "D",
+        }
+    }
+
+    fn index(self) -> usize {
+        TAGS.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    /// Whether a line may get this tag after `previous` (the last line not
+    /// dropped, `None` at the top of the page).
+    fn allowed_after(self, previous: Option<Tag>) -> bool {
+        match self {
+            Tag::Title => matches!(previous, Some(Tag::Head | Tag::Title)),
+            Tag::Inside => previous.is_some(),
+            _ => true,
+        }
+    }
+}
+
+/// A trained tagger as stored on disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SplitterFile {
+    /// What it was trained on and how, for people reading the file.
+    pub trained: BTreeMap<String, String>,
+    /// Per feature, one weight per tag in the order of `tags`.
+    pub weights: BTreeMap<String, [f32; 5]>,
+    /// Tags in weight order (`H`, `B`, `T`, `I`, `D`).
+    pub tags: Vec<String>,
+    /// Inverse document frequency of character bigrams (two-character
+    /// strings) seen in at least two training articles.
+    pub idf: BTreeMap<String, f32>,
+    /// IDF of a bigram not in `idf`.
+    pub unseen_idf: f32,
+}
+
+/// A tagger ready to decode.
+pub struct Splitter {
+    weights: HashMap<String, [f32; 5]>,
+    idf: HashMap<Bigram, f32>,
+    unseen_idf: f32,
+}
+
+static SHIPPED: LazyLock<Splitter> = LazyLock::new(|| {
+    let file: SplitterFile = serde_json::from_str(include_str!("../../models/page-splitter.json"))
+        .expect("models/page-splitter.json is a splitter file");
+    Splitter::from_file(file, Path::new("models/page-splitter.json"))
+        .expect("models/page-splitter.json is a valid splitter")
+});
+
+impl Splitter {
+    /// The splitter compiled into the binary.
+    pub fn shipped() -> &'static Splitter {
+        &SHIPPED
+    }
+
+    /// Checks and indexes `file`, read from `origin` (named in errors).
+    pub fn from_file(file: SplitterFile, origin: &Path) -> Result<Splitter> {
+        let invalid = |reason: String| Error::ModelFormat {
+            path: origin.to_owned(),
+            reason,
+        };
+        let expected: Vec<&str> = TAGS.iter().map(|t| t.code()).collect();
+        if file.tags != expected {
+            return Err(invalid(format!(
+                "page splitter tags are {:?}, expected {expected:?}",
+                file.tags
+            )));
+        }
+        let mut idf = HashMap::with_capacity(file.idf.len());
+        for (pair, weight) in file.idf {
+            let mut chars = pair.chars();
+            match (chars.next(), chars.next(), chars.next()) {
+                (Some(a), Some(b), None) => idf.insert((a, b), weight),
+                _ => {
+                    return Err(invalid(format!(
+                        "page splitter idf key {pair:?} is not two characters"
+                    )))
+                }
+            };
+        }
+        Ok(Splitter {
+            weights: file.weights.into_iter().collect(),
+            idf,
+            unseen_idf: file.unseen_idf,
+        })
+    }
+
+    /// Reads a splitter written by `train-splitter`.
+    pub fn load(path: &Path) -> Result<Splitter> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: SplitterFile = serde_json::from_str(&text).map_err(|e| Error::ModelFormat {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Splitter::from_file(file, path)
+    }
+
+    /// Tags every line of `lines` (trimmed, non-blank). `forced[i]`, when
+    /// set, is line `i`'s tag whatever the model says (lines a rule is sure
+    /// of).
+    pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>]) -> Vec<Tag> {
+        let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+        let idf = Idf {
+            table: &self.idf,
+            unseen: self.unseen_idf,
+        };
+        let mut state = ArticleState::default();
+        let mut previous: Option<Tag> = None;
+        let mut features = Vec::new();
+        let mut tags = Vec::with_capacity(lines.len());
+        // After a "related news" marker the next story, headline and all,
+        // is part of the package above it (and shares its label).
+        let mut related = false;
+        for i in 0..lines.len() {
+            let rule = || {
+                (!related)
+                    .then(|| brief_rule(&shapes, i, previous, &state))
+                    .flatten()
+            };
+            let tag = match forced.get(i).copied().flatten().or_else(rule) {
+                Some(tag) => tag,
+                None => {
+                    let prev = previous.unwrap_or(Tag::Dropped);
+                    line_features(lines, &shapes, i, prev, &state, &idf, &mut features);
+                    let scores = self.scores(&features);
+                    let opens = |t: &Tag| matches!(t, Tag::Head | Tag::Body | Tag::Title);
+                    TAGS.iter()
+                        .copied()
+                        .filter(|t| t.allowed_after(previous))
+                        .filter(|t| !(related && opens(t)))
+                        .filter(|t| *t != Tag::Dropped || may_drop(&shapes[i]))
+                        .max_by(|a, b| scores[a.index()].total_cmp(&scores[b.index()]))
+                        .unwrap_or(Tag::Body)
+                }
+            };
+            if shapes[i].kind == LineKind::Marker && previous.is_some() {
+                related = true;
+            } else if tag == Tag::Inside && !shapes[i].shortish {
+                related = false;
+            }
+            state.update(lines[i], &shapes[i], tag);
+            if tag != Tag::Dropped {
+                previous = Some(tag);
+            }
+            tags.push(tag);
+        }
+        tags
+    }
+
+    /// Scores of every tag for `features`.
+    fn scores(&self, features: &[(String, f64)]) -> [f64; 5] {
+        let mut scores = [0.0; 5];
+        for (name, value) in features {
+            if let Some(w) = self.weights.get(name) {
+                for (s, w) in scores.iter_mut().zip(w) {
+                    *s += f64::from(*w) * value;
+                }
+            }
+        }
+        scores
+    }
+}
+
+/// Longest article, in characters, after which the brief rule still
+/// applies: in a short story a lead under a heading cannot be the story's
+/// own (long features are left to the model, where compilations of wire
+/// items count as one article).
+const BRIEF_CHARS: usize = 300;
+
+/// What the rules of briefs say, whatever the model thinks: a lead
+/// (`本报讯…`, `新华社北京…电`) under a heading-like line right after a short
+/// story's body opens a new story at that line; a lead right after a short
+/// story's body text opens a brief without a headline.
+fn brief_rule(
+    shapes: &[Shape],
+    i: usize,
+    previous: Option<Tag>,
+    state: &ArticleState,
+) -> Option<Tag> {
+    let in_body = matches!(previous, Some(Tag::Inside | Tag::Body));
+    if !in_body || state.chars() > BRIEF_CHARS {
+        return None;
+    }
+    let shape = &shapes[i];
+    let next_is_lead = shapes.get(i + 1).is_some_and(|s| s.kind == LineKind::Lead);
+    if shape.kind == LineKind::Short && next_is_lead {
+        return Some(Tag::Head);
+    }
+    let after_text = i > 0 && matches!(shapes[i - 1].kind, LineKind::Text | LineKind::Lead);
+    (shape.kind == LineKind::Lead && after_text).then_some(Tag::Body)
+}
+
+/// Whether the model may leave a line out of every article: only a photo
+/// caption (a photo without a story) or a decorated banner. Everything else
+/// it may leave out (mastheads, editor lines, jumps) a rule has already
+/// dropped, and dropping a headline or a paragraph would lose its words.
+fn may_drop(shape: &Shape) -> bool {
+    matches!(shape.kind, LineKind::Caption | LineKind::Banner)
+}
