@@ -6,7 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::lines::{is_terminated, kind_of, starts_mid_sentence, LineKind};
+/// foldhash: bigram sets are built and probed for every line of a page. A
+/// fixed seed (not a random one per process) keeps their iteration order,
+/// and so the order of the sums in [`Idf::share`], the same from run to
+/// run: training must give the same file bit for bit.
+pub(super) type Hasher = foldhash::fast::FixedState;
+pub(super) type BigramSet = HashSet<Bigram, Hasher>;
+pub(super) type IdfTable = HashMap<Bigram, f32, Hasher>;
+
+use super::lines::{is_terminated, kind_of, starts_mid_sentence, LineKind, BYLINE_PREFIXES};
 use super::tagger::Tag;
 
 /// Longest line, in characters, the tagger treats as a possible heading.
@@ -22,7 +30,7 @@ pub(super) type Bigram = (char, char);
 
 /// Inverse document frequencies of bigrams, learned with the tagger.
 pub(super) struct Idf<'a> {
-    pub table: &'a HashMap<Bigram, f32>,
+    pub table: &'a IdfTable,
     /// The weight of a bigram not in the table (seen in no or one article).
     pub unseen: f32,
 }
@@ -33,7 +41,7 @@ impl Idf<'_> {
     }
 
     /// The IDF-weighted share of `b`'s bigrams also in `a`.
-    fn share(&self, a: &HashSet<Bigram>, b: &HashSet<Bigram>) -> f64 {
+    fn share(&self, a: &BigramSet, b: &BigramSet) -> f64 {
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
@@ -47,9 +55,11 @@ impl Idf<'_> {
     }
 }
 
-pub(super) fn bigrams(text: &str) -> HashSet<Bigram> {
+pub(super) fn bigrams(text: &str) -> BigramSet {
     let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+    let mut set = BigramSet::with_capacity_and_hasher(chars.len(), Hasher::default());
+    set.extend(chars.windows(2).map(|w| (w[0], w[1])));
+    set
 }
 
 /// A line on its own.
@@ -86,19 +96,8 @@ const CONTEXT_FLAGS: &[&str] = &[
     "editor_note",
 ];
 
-const BYLINE_PREFIXES: &[&str] = &[
-    "本报记者",
-    "本报通讯员",
-    "特约记者",
-    "记者",
-    "通讯员",
-    "实习生",
-    "文/",
-    "文／",
-    "文｜",
-    "新华社记者",
-    "本报评论员",
-];
+/// Agency and commentary bylines, besides the rule's own prefixes.
+const MORE_BYLINE_PREFIXES: &[&str] = &["新华社记者", "本报评论员"];
 const CLOSERS: &[char] = &[
     '”', '’', '」', '』', '）', ')', '】', '"', '\'', '》', '〉', ']', '］',
 ];
@@ -137,7 +136,10 @@ impl Shape {
         flag(kind == LineKind::Lead, "lead");
         flag(
             chars <= 30
-                && BYLINE_PREFIXES.iter().any(|p| text.starts_with(p))
+                && BYLINE_PREFIXES
+                    .iter()
+                    .chain(MORE_BYLINE_PREFIXES)
+                    .any(|p| text.starts_with(p))
                 && !text.contains(['，', ',', '。', '：']),
             "byline",
         );
@@ -250,7 +252,7 @@ pub(super) struct ArticleState {
     has_byline: bool,
     /// Heading-like lines inside the body so far (section sub-headings).
     subheadings: Vec<String>,
-    words: HashSet<Bigram>,
+    words: BigramSet,
 }
 
 impl ArticleState {
@@ -360,12 +362,14 @@ pub(super) fn line_features(
     // Lexical cohesion: the block below this line (up to the next heading),
     // the line itself and the article so far.
     let mut below = String::new();
+    let mut below_chars = 0;
     for (j, line) in lines.iter().enumerate().skip(i + 1) {
         if shapes[j].shortish && !below.is_empty() {
             break;
         }
         below.push_str(line);
-        if below.chars().count() > LOOKAHEAD {
+        below_chars += shapes[j].chars;
+        if below_chars > LOOKAHEAD {
             break;
         }
     }

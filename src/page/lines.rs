@@ -125,7 +125,7 @@ const CREDIT_ROLES: &[&str] = &[
 ];
 /// Endings that are a credit on their own.
 const CREDIT_ENDINGS: &[&str] = &["供图", "新华社发", "资料图片", "资料图", "视觉中国"];
-const BYLINE_PREFIXES: &[&str] = &[
+pub(super) const BYLINE_PREFIXES: &[&str] = &[
     "本报记者",
     "本报通讯员",
     "特约记者",

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{line_features, ArticleState, Bigram, Idf, Shape};
+use super::features::{line_features, ArticleState, Hasher, Idf, IdfTable, Shape};
 use super::lines::LineKind;
 use crate::error::{Error, Result};
 
@@ -79,8 +79,8 @@ pub struct SplitterFile {
 
 /// A tagger ready to decode.
 pub struct Splitter {
-    weights: HashMap<String, [f32; 5]>,
-    idf: HashMap<Bigram, f32>,
+    weights: HashMap<String, [f32; 5], Hasher>,
+    idf: IdfTable,
     unseen_idf: f32,
 }
 
@@ -110,7 +110,7 @@ impl Splitter {
                 file.tags
             )));
         }
-        let mut idf = HashMap::with_capacity(file.idf.len());
+        let mut idf = IdfTable::with_capacity_and_hasher(file.idf.len(), Hasher::default());
         for (pair, weight) in file.idf {
             let mut chars = pair.chars();
             match (chars.next(), chars.next(), chars.next()) {

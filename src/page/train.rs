@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::benchmark::{render, PageFile, RenderedLine, VARIANTS};
-use super::features::{bigrams, line_features, ArticleState, Bigram, Idf, Shape};
+use super::features::{bigrams, line_features, ArticleState, Bigram, Idf, IdfTable, Shape};
 use super::marked::TaggedPage;
 use super::tagger::{Splitter, SplitterFile, Tag, TAGS};
 use crate::error::{Error, Result};
@@ -214,7 +214,7 @@ fn featurise(
     lines: &[String],
     history: &[Tag],
     gold: &[Tag],
-    idf: &HashMap<Bigram, f32>,
+    idf: &IdfTable,
     unseen_idf: f32,
     interner: &mut Interner,
     out: &mut Vec<Example>,
@@ -289,7 +289,7 @@ fn fit(examples: &[Example], features: usize, params: &SplitterParams) -> Vec<[f
 fn to_file(
     interner: &Interner,
     weights: &[[f64; 5]],
-    idf: &HashMap<Bigram, f32>,
+    idf: &IdfTable,
     unseen_idf: f32,
     trained: BTreeMap<String, String>,
 ) -> SplitterFile {
@@ -314,7 +314,7 @@ fn to_file(
 
 /// IDF of character bigrams over the articles of `pages`; only bigrams in
 /// at least two articles are kept (the rest weigh as unseen).
-fn idf_table(pages: &[PageFile]) -> (HashMap<Bigram, f32>, f32) {
+fn idf_table(pages: &[PageFile]) -> (IdfTable, f32) {
     let mut df: HashMap<Bigram, u32> = HashMap::new();
     let mut articles = 0u32;
     for item in pages.iter().flat_map(|p| &p.items) {
