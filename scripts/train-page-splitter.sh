@@ -30,7 +30,7 @@ if [[ "${1:-}" == "--check" ]]; then
 fi
 cargo run --release --quiet -- train-splitter "$PAGES" \
   --marked tests/fixtures/pages --marked-repeats 4 \
-  --epochs 15 --l2 1 --learning-rate 0.2 --rounds 1 \
+  --epochs 15 --l2 3 --learning-rate 0.2 --rounds 1 \
   --out "$out" --force "$@"
 if [[ "$out" != models/page-splitter.json ]]; then
   if cmp -s "$out" models/page-splitter.json; then

@@ -134,11 +134,9 @@ fn paragraph(lines: &[&Line<'_>], tags: &[Tag], first: usize, out: &mut Vec<Segm
     }
     out.push(Segment::from_lines(SegmentKind::Paragraph, &parts, ""));
     for caption in captions {
-        out.push(Segment::from_lines(
-            SegmentKind::Caption,
-            &[lines[caption]],
-            "",
-        ));
+        let mut segment = Segment::from_lines(SegmentKind::Caption, &[lines[caption]], "");
+        segment.pinned = true;
+        out.push(segment);
     }
     next
 }

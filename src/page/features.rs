@@ -19,6 +19,10 @@ use super::tagger::Tag;
 
 /// Longest line, in characters, the tagger treats as a possible heading.
 const SHORT: usize = 40;
+/// Longest headline, in characters, read as a column's name.
+const COLUMN_NAME: usize = 4;
+/// Longest line whose whole text is a feature (column names, `图片报道`).
+const NAMED_LINE: usize = 8;
 /// How much text below a line, in characters, is compared with the article
 /// above it.
 const LOOKAHEAD: usize = 400;
@@ -244,7 +248,7 @@ fn is_dateline(text: &str) -> bool {
 
 /// What the tagger knows of the article the line would join: the lines
 /// tagged since the last article start.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct ArticleState {
     chars: usize,
     paragraphs: usize,
@@ -252,6 +256,11 @@ pub(super) struct ArticleState {
     has_byline: bool,
     /// Heading-like lines inside the body so far (section sub-headings).
     subheadings: Vec<String>,
+    /// The headline when it is a column's name alone (`环球扫描`): the
+    /// article is a compilation of items under it.
+    column: Option<String>,
+    /// Lines of the headline block.
+    head_lines: usize,
     words: BigramSet,
 }
 
@@ -259,6 +268,12 @@ impl ArticleState {
     /// Characters of the article's lines so far, less its first.
     pub fn chars(&self) -> usize {
         self.chars
+    }
+
+    /// Whether the article is a column of items under a name alone
+    /// (`八方速递`).
+    pub fn is_column(&self) -> bool {
+        self.column.is_some()
     }
 
     /// Takes in line `text` (of shape `shape`) tagged `tag`.
@@ -272,9 +287,14 @@ impl ArticleState {
                 if tag == Tag::Body {
                     self.paragraphs = 1;
                     self.chars = shape.chars;
+                } else {
+                    self.head_lines = 1;
+                    self.column = (shape.chars <= COLUMN_NAME).then(|| text.to_owned());
                 }
             }
             Tag::Title => {
+                self.head_lines += 1;
+                self.column = None;
                 self.chars += shape.chars;
                 self.words.extend(bigrams(text));
             }
@@ -297,18 +317,19 @@ fn on_(out: &mut Vec<(String, f64)>, name: String) {
     out.push((name, 1.0));
 }
 
-/// The features of line `i` of `lines`, given the tag of the last line that
-/// was not dropped and the state of the current article.
-pub(super) fn line_features(
-    lines: &[&str],
-    shapes: &[Shape],
-    i: usize,
-    previous: Tag,
-    state: &ArticleState,
-    idf: &Idf<'_>,
-    out: &mut Vec<(String, f64)>,
-) {
-    out.clear();
+/// What the tagger sees of line `i` whatever the reading of the page
+/// above it: features of the line and its neighbours, and the bigram sets
+/// that cohesion compares with the article.
+pub(super) struct LineView {
+    pub features: Vec<(String, f64)>,
+    /// The block below the line, up to the next heading-like line.
+    below: BigramSet,
+    this: BigramSet,
+}
+
+/// The reading-independent view of line `i` of `lines`.
+pub(super) fn line_view(lines: &[&str], shapes: &[Shape], i: usize) -> LineView {
+    let mut out = Vec::with_capacity(64);
     let mut on = |name: String| out.push((name, 1.0));
     let shape = &shapes[i];
     on("bias".into());
@@ -332,11 +353,8 @@ pub(super) fn line_features(
             }
         }
     }
-    let prev = previous.code();
-    on(format!("prev:{prev}"));
     if shape.shortish {
         on("short".into());
-        on(format!("short&prev:{prev}"));
         if let Some(next) = shapes.get(i + 1) {
             for flag in ["lead", "byline", "term", "caption", "name", "author"] {
                 if next.has(flag) {
@@ -347,20 +365,18 @@ pub(super) fn line_features(
                 on("short&next:short".into());
             }
         }
+        // Words of heading-like lines: recurring column names and the way
+        // a paper's headlines begin and end.
+        let chars: Vec<char> = lines[i].chars().collect();
+        let first: String = chars.iter().take(2).collect();
+        let last: String = chars[chars.len().saturating_sub(2)..].iter().collect();
+        on(format!("w:first:{first}"));
+        on(format!("w:last:{last}"));
+        if shape.chars <= NAMED_LINE {
+            on(format!("w:line:{}", lines[i]));
+        }
     }
-    let log_chars = (usize::BITS - state.chars.leading_zeros()).min(14);
-    on(format!("since:{log_chars}"));
-    on(format!("paragraphs:{}", state.paragraphs.min(6)));
-    if state.has_lead {
-        on("article:lead".into());
-    }
-    if state.has_byline {
-        on("article:byline".into());
-    }
-    on(format!("subheadings:{}", state.subheadings.len().min(4)));
 
-    // Lexical cohesion: the block below this line (up to the next heading),
-    // the line itself and the article so far.
     let mut below = String::new();
     let mut below_chars = 0;
     for (j, line) in lines.iter().enumerate().skip(i + 1) {
@@ -373,12 +389,56 @@ pub(super) fn line_features(
             break;
         }
     }
-    let below = bigrams(&below);
-    let this = bigrams(lines[i]);
+    LineView {
+        features: out,
+        below: bigrams(&below),
+        this: bigrams(lines[i]),
+    }
+}
+
+/// The features of line `text` (of shape `shape`) that depend on the reading of the page above
+/// it: the tag of the last line that was not dropped, the state of the
+/// current article and how the line and the block below it share the
+/// article's words. Appended to `out`.
+pub(super) fn reading_features(
+    text: &str,
+    shape: &Shape,
+    view: &LineView,
+    previous: Tag,
+    state: &ArticleState,
+    idf: &Idf<'_>,
+    out: &mut Vec<(String, f64)>,
+) {
+    let mut on = |name: String| out.push((name, 1.0));
+    let prev = previous.code();
+    on(format!("prev:{prev}"));
+    if shape.shortish {
+        on(format!("short&prev:{prev}"));
+    }
+    let log_chars = (usize::BITS - state.chars.leading_zeros()).min(14);
+    on(format!("since:{log_chars}"));
+    on(format!("paragraphs:{}", state.paragraphs.min(6)));
+    if state.has_lead {
+        on("article:lead".into());
+    }
+    if state.has_byline {
+        on("article:byline".into());
+    }
+    on(format!("subheadings:{}", state.subheadings.len().min(4)));
+    if let Some(column) = &state.column {
+        on("in_column".into());
+        on(format!("in_column:{column}"));
+        if shape.shortish {
+            on("in_column&short".into());
+        }
+    }
+
+    // Lexical cohesion: the block below this line (up to the next heading),
+    // the line itself and the article so far.
     let cohesion = [
-        ("article>below", idf.share(&state.words, &below)),
-        ("below>line", idf.share(&below, &this)),
-        ("article>line", idf.share(&state.words, &this)),
+        ("article>below", idf.share(&state.words, &view.below)),
+        ("below>line", idf.share(&view.below, &view.this)),
+        ("article>line", idf.share(&state.words, &view.this)),
     ];
     for (name, value) in cohesion {
         out.push((format!("coh:{name}"), value));
@@ -393,7 +453,6 @@ pub(super) fn line_features(
 
     // Parallelism: a section sub-heading looks like the ones before it.
     if shape.shortish && !state.subheadings.is_empty() {
-        let text = lines[i];
         let first = text.chars().next();
         let colon = text.contains('：');
         let same_length = state

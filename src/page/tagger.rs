@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{line_features, ArticleState, Hasher, Idf, IdfTable, Shape};
+use super::features::{line_view, reading_features, ArticleState, Hasher, Idf, IdfTable, Shape};
 use super::lines::LineKind;
 use crate::error::{Error, Result};
 
@@ -75,6 +75,48 @@ pub struct SplitterFile {
     pub idf: BTreeMap<String, f32>,
     /// IDF of a bigram not in `idf`.
     pub unseen_idf: f32,
+}
+
+/// How many readings of a page the decoder keeps.
+const BEAM: usize = 2;
+
+/// One reading of the page so far: its tags and what they imply.
+#[derive(Clone, Default)]
+struct Reading {
+    tags: Vec<Tag>,
+    log_p: f64,
+    state: ArticleState,
+    /// The last tag that was not `Dropped`; `None` at the top of the page.
+    previous: Option<Tag>,
+    /// After a "related news" marker the next story, headline and all, is
+    /// part of the package above it (and shares its label).
+    related: bool,
+}
+
+impl Reading {
+    /// This reading with line `text` (of shape `shape`) tagged `tag`; the
+    /// new reading's log probability is `log_p`.
+    fn then(&self, text: &str, shape: &Shape, tag: Tag, log_p: f64) -> Reading {
+        let mut next = self.clone();
+        if shape.kind == LineKind::Marker && self.previous.is_some() {
+            next.related = true;
+        } else if tag == Tag::Inside && !shape.shortish {
+            next.related = false;
+        }
+        next.state.update(text, shape, tag);
+        if tag != Tag::Dropped {
+            next.previous = Some(tag);
+        }
+        next.tags.push(tag);
+        next.log_p = log_p;
+        next
+    }
+}
+
+fn log_softmax(scores: [f64; 5]) -> [f64; 5] {
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+    scores.map(|s| s - max - total.ln())
 }
 
 /// A tagger ready to decode.
@@ -143,52 +185,83 @@ impl Splitter {
     /// set, is line `i`'s tag whatever the model says (lines a rule is sure
     /// of).
     pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>]) -> Vec<Tag> {
+        self.tag_with_beam(lines, forced, BEAM)
+    }
+
+    /// Tags with a beam of `width` readings of the page so far: each
+    /// reading carries its own article state, so a line is scored knowing
+    /// what it would join under that reading; the most probable complete
+    /// reading wins. Width 1 is greedy.
+    pub(super) fn tag_with_beam(
+        &self,
+        lines: &[&str],
+        forced: &[Option<Tag>],
+        width: usize,
+    ) -> Vec<Tag> {
         let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
         let idf = Idf {
             table: &self.idf,
             unseen: self.unseen_idf,
         };
-        let mut state = ArticleState::default();
-        let mut previous: Option<Tag> = None;
+        let mut beam = vec![Reading::default()];
         let mut features = Vec::new();
-        let mut tags = Vec::with_capacity(lines.len());
-        // After a "related news" marker the next story, headline and all,
-        // is part of the package above it (and shares its label).
-        let mut related = false;
         for i in 0..lines.len() {
-            let rule = || {
-                (!related)
-                    .then(|| brief_rule(&shapes, i, previous, &state))
-                    .flatten()
-            };
-            let tag = match forced.get(i).copied().flatten().or_else(rule) {
-                Some(tag) => tag,
-                None => {
-                    let prev = previous.unwrap_or(Tag::Dropped);
-                    line_features(lines, &shapes, i, prev, &state, &idf, &mut features);
-                    let scores = self.scores(&features);
-                    let opens = |t: &Tag| matches!(t, Tag::Head | Tag::Body | Tag::Title);
+            // What does not depend on the reading is scored once.
+            let view = line_view(lines, &shapes, i);
+            let line_scores = self.scores(&view.features);
+            // Candidates as (reading, tag, log p of the whole reading); only
+            // the best `width` become readings (cloning a reading's state is
+            // the cost to save).
+            let mut candidates: Vec<(usize, Tag, f64)> = Vec::with_capacity(beam.len() * 5);
+            for (r, reading) in beam.iter().enumerate() {
+                let rule = || {
+                    (!reading.related)
+                        .then(|| brief_rule(&shapes, i, reading.previous, &reading.state))
+                        .flatten()
+                };
+                if let Some(tag) = forced.get(i).copied().flatten().or_else(rule) {
+                    candidates.push((r, tag, reading.log_p));
+                    continue;
+                }
+                let prev = reading.previous.unwrap_or(Tag::Dropped);
+                features.clear();
+                reading_features(
+                    lines[i],
+                    &shapes[i],
+                    &view,
+                    prev,
+                    &reading.state,
+                    &idf,
+                    &mut features,
+                );
+                let mut scores = self.scores(&features);
+                for (s, l) in scores.iter_mut().zip(line_scores) {
+                    *s += l;
+                }
+                let log_p = log_softmax(scores);
+                let opens = |t: &Tag| matches!(t, Tag::Head | Tag::Body | Tag::Title);
+                let before = candidates.len();
+                candidates.extend(
                     TAGS.iter()
                         .copied()
-                        .filter(|t| t.allowed_after(previous))
-                        .filter(|t| !(related && opens(t)))
+                        .filter(|t| t.allowed_after(reading.previous))
+                        .filter(|t| !(reading.related && opens(t)))
                         .filter(|t| *t != Tag::Dropped || may_drop(&shapes[i]))
-                        .max_by(|a, b| scores[a.index()].total_cmp(&scores[b.index()]))
-                        .unwrap_or(Tag::Body)
+                        .map(|t| (r, t, reading.log_p + log_p[t.index()])),
+                );
+                if candidates.len() == before {
+                    candidates.push((r, Tag::Body, reading.log_p));
                 }
-            };
-            if shapes[i].kind == LineKind::Marker && previous.is_some() {
-                related = true;
-            } else if tag == Tag::Inside && !shapes[i].shortish {
-                related = false;
             }
-            state.update(lines[i], &shapes[i], tag);
-            if tag != Tag::Dropped {
-                previous = Some(tag);
-            }
-            tags.push(tag);
+            // Best first; ties keep the earlier candidate (stable sort).
+            candidates.sort_by(|a, b| b.2.total_cmp(&a.2));
+            candidates.truncate(width.max(1));
+            beam = candidates
+                .into_iter()
+                .map(|(r, tag, log_p)| beam[r].then(lines[i], &shapes[i], tag, log_p))
+                .collect();
         }
-        tags
+        beam.into_iter().next().map(|r| r.tags).unwrap_or_default()
     }
 
     /// Scores of every tag for `features`.
@@ -214,7 +287,8 @@ const BRIEF_CHARS: usize = 300;
 /// What the rules of briefs say, whatever the model thinks: a lead
 /// (`本报讯…`, `新华社北京…电`) under a heading-like line right after a short
 /// story's body opens a new story at that line; a lead right after a short
-/// story's body text opens a brief without a headline.
+/// story's body text opens a brief without a headline. Not under a
+/// column's name (`八方速递`), whose items are one article.
 fn brief_rule(
     shapes: &[Shape],
     i: usize,
@@ -222,7 +296,7 @@ fn brief_rule(
     state: &ArticleState,
 ) -> Option<Tag> {
     let in_body = matches!(previous, Some(Tag::Inside | Tag::Body));
-    if !in_body || state.chars() > BRIEF_CHARS {
+    if !in_body || state.chars() > BRIEF_CHARS || state.is_column() {
         return None;
     }
     let shape = &shapes[i];

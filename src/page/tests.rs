@@ -126,3 +126,14 @@ fn a_caption_between_articles_goes_to_the_one_it_shares_words_with() {
 fn nothing_but_space_is_no_article() {
     assert_eq!(split_page(" \n\r\n　").articles, []);
 }
+
+#[test]
+fn a_caption_between_the_halves_of_a_paragraph_stays_with_it() {
+    // Found by the property test: the caption sat between the halves of a
+    // column break and the next article's start was moved back over it.
+    let page = "沿江新建滨江步道和观景平台，串联多个老旧社区，市民出门见绿，休闲环境明显改善，步道全线\n沿江新建滨江步道和观景平台，串联多个老旧社区，市民出门见绿，休闲环境明显改善，步道全线\n返岗农民工登上务工专列。记者 陈柏 摄\n沿江新建滨江步道和观景平台，串联多个老旧社区，市民出门见绿，休闲环境明显改善，步道全线\n■ 包车接员工返岗\n（新华社发）\n（新华社发）";
+    let split = split_page(page);
+    for pair in split.articles.windows(2) {
+        assert!(pair[0].end <= pair[1].start, "{split:?}");
+    }
+}

@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::benchmark::{render, PageFile, RenderedLine, VARIANTS};
-use super::features::{bigrams, line_features, ArticleState, Bigram, Idf, IdfTable, Shape};
+use super::features::{
+    bigrams, line_view, reading_features, ArticleState, Bigram, Idf, IdfTable, Shape,
+};
 use super::marked::TaggedPage;
 use super::tagger::{Splitter, SplitterFile, Tag, TAGS};
 use crate::error::{Error, Result};
@@ -37,7 +39,7 @@ impl Default for SplitterParams {
     fn default() -> Self {
         SplitterParams {
             epochs: 15,
-            l2: 1.0,
+            l2: 3.0,
             learning_rate: 0.2,
             rounds: 1,
             marked_repeats: 4,
@@ -229,7 +231,18 @@ fn featurise(
     let mut previous = Tag::Dropped;
     let mut features = Vec::new();
     for i in 0..texts.len() {
-        line_features(&texts, &shapes, i, previous, &state, &idf, &mut features);
+        let view = line_view(&texts, &shapes, i);
+        features.clear();
+        features.extend(view.features.iter().cloned());
+        reading_features(
+            texts[i],
+            &shapes[i],
+            &view,
+            previous,
+            &state,
+            &idf,
+            &mut features,
+        );
         out.push(Example {
             features: features
                 .iter()
