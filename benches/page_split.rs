@@ -1,6 +1,8 @@
 //! The cost of splitting a page: `split_page` on pages of about 2,000 and
 //! 20,000 characters made of the fixture pages in `tests/fixtures/pages`
-//! (our own text), repeated. Run with `cargo bench --bench page_split`.
+//! (our own text), repeated, and on a hostile page of 20,000 characters of
+//! nothing but short lines (one article of thousands of heading-like lines:
+//! its cost must stay linear). Run with `cargo bench --bench page_split`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -46,7 +48,31 @@ fn page_split(c: &mut Criterion) {
             b.iter(|| split_page(black_box(p)).articles.len())
         });
     }
+    let short_lines = short_lines(20_000);
+    group.throughput(Throughput::Bytes(short_lines.len() as u64));
+    group.bench_with_input(
+        BenchmarkId::new("split_page_short_lines", 20_000),
+        &short_lines,
+        |b, p| b.iter(|| split_page(black_box(p)).articles.len()),
+    );
     group.finish();
+}
+
+/// `chars` characters of lines of one to six characters.
+fn short_lines(chars: usize) -> String {
+    let alphabet: Vec<char> = "标题新闻发展经济建设城市".chars().collect();
+    let mut page = String::new();
+    let mut n = 0usize;
+    let mut k = 0usize;
+    while page.chars().count() < chars {
+        n = (n * 7 + 3) % 6 + 1;
+        for _ in 0..n {
+            k = (k * 5 + 1) % alphabet.len();
+            page.push(alphabet[k]);
+        }
+        page.push('\n');
+    }
+    page
 }
 
 criterion_group! {

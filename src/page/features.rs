@@ -254,15 +254,24 @@ pub(super) struct ArticleState {
     paragraphs: usize,
     has_lead: bool,
     has_byline: bool,
-    /// Heading-like lines inside the body so far (section sub-headings).
+    /// How many heading-like lines the body has had so far (section
+    /// sub-headings).
+    subheading_count: usize,
+    /// The last [`KEPT_SUBHEADINGS`] of them, for parallelism.
     subheadings: Vec<String>,
     /// The headline when it is a column's name alone (`环球扫描`): the
     /// article is a compilation of items under it.
     column: Option<String>,
     /// Lines of the headline block.
     head_lines: usize,
-    words: BigramSet,
+    /// The line the article began at; its words are in [`ArticleWords`].
+    start: Option<usize>,
 }
+
+/// How many of an article's sub-headings parallelism compares with: enough
+/// for a feature's sections, and a page of nothing but short lines cannot
+/// make each line cost more than the last.
+const KEPT_SUBHEADINGS: usize = 8;
 
 impl ArticleState {
     /// Characters of the article's lines so far, less its first.
@@ -276,12 +285,17 @@ impl ArticleState {
         self.column.is_some()
     }
 
-    /// Takes in line `text` (of shape `shape`) tagged `tag`.
-    pub fn update(&mut self, text: &str, shape: &Shape, tag: Tag) {
+    /// The line the current article began at.
+    pub fn start(&self) -> Option<usize> {
+        self.start
+    }
+
+    /// Takes in line `i`, `text` (of shape `shape`), tagged `tag`.
+    pub fn update(&mut self, i: usize, text: &str, shape: &Shape, tag: Tag) {
         match tag {
             Tag::Head | Tag::Body => {
                 *self = ArticleState {
-                    words: bigrams(text),
+                    start: Some(i),
                     ..ArticleState::default()
                 };
                 if tag == Tag::Body {
@@ -296,20 +310,65 @@ impl ArticleState {
                 self.head_lines += 1;
                 self.column = None;
                 self.chars += shape.chars;
-                self.words.extend(bigrams(text));
             }
             Tag::Inside => {
                 self.chars += shape.chars;
                 self.paragraphs += 1;
-                self.words.extend(bigrams(text));
                 self.has_lead |= shape.has("lead");
                 self.has_byline |= shape.has("byline");
                 if shape.shortish {
+                    self.subheading_count += 1;
+                    if self.subheadings.len() == KEPT_SUBHEADINGS {
+                        self.subheadings.remove(0);
+                    }
                     self.subheadings.push(text.to_owned());
                 }
             }
             Tag::Dropped => {}
         }
+    }
+}
+
+/// The character bigrams of each open article so far: every line from the
+/// one it began at up to the line being read. Readings of a page that began
+/// an article at the same line share one set, so a reading's state is
+/// cheap to copy.
+#[derive(Default)]
+pub(super) struct ArticleWords {
+    sets: Vec<(usize, BigramSet)>,
+    empty: BigramSet,
+}
+
+impl ArticleWords {
+    /// The words of the article that began at `start` (none before the
+    /// first article).
+    pub fn of(&self, start: Option<usize>) -> &BigramSet {
+        start
+            .and_then(|s| self.sets.iter().find(|(from, _)| *from == s))
+            .map_or(&self.empty, |(_, set)| set)
+    }
+
+    /// Takes in line `i` (its bigrams `line`), once every reading has
+    /// tagged it: `starts` are the readings' article starts after it. An
+    /// article begun at `i` starts with the line's words; the others gain
+    /// them; articles no reading holds any more are forgotten.
+    pub fn advance(
+        &mut self,
+        i: usize,
+        line: &BigramSet,
+        starts: impl Iterator<Item = Option<usize>>,
+    ) {
+        let mut live: Vec<usize> = starts.flatten().collect();
+        live.sort_unstable();
+        live.dedup();
+        self.sets.retain(|(s, _)| live.contains(s));
+        for s in live {
+            match self.sets.iter_mut().find(|(from, _)| *from == s) {
+                Some((_, set)) => set.extend(line.iter().copied()),
+                None => self.sets.push((s, line.clone())),
+            }
+        }
+        debug_assert!(self.sets.iter().all(|(s, _)| *s <= i));
     }
 }
 
@@ -324,7 +383,7 @@ pub(super) struct LineView {
     pub features: Vec<(String, f64)>,
     /// The block below the line, up to the next heading-like line.
     below: BigramSet,
-    this: BigramSet,
+    pub this: BigramSet,
 }
 
 /// The reading-independent view of line `i` of `lines`.
@@ -405,7 +464,7 @@ pub(super) fn reading_features(
     shape: &Shape,
     view: &LineView,
     previous: Tag,
-    state: &ArticleState,
+    (state, words): (&ArticleState, &BigramSet),
     idf: &Idf<'_>,
     out: &mut Vec<(String, f64)>,
 ) {
@@ -424,7 +483,7 @@ pub(super) fn reading_features(
     if state.has_byline {
         on("article:byline".into());
     }
-    on(format!("subheadings:{}", state.subheadings.len().min(4)));
+    on(format!("subheadings:{}", state.subheading_count.min(4)));
     if let Some(column) = &state.column {
         on("in_column".into());
         on(format!("in_column:{column}"));
@@ -436,9 +495,9 @@ pub(super) fn reading_features(
     // Lexical cohesion: the block below this line (up to the next heading),
     // the line itself and the article so far.
     let cohesion = [
-        ("article>below", idf.share(&state.words, &view.below)),
+        ("article>below", idf.share(words, &view.below)),
         ("below>line", idf.share(&view.below, &view.this)),
-        ("article>line", idf.share(&state.words, &view.this)),
+        ("article>line", idf.share(words, &view.this)),
     ];
     for (name, value) in cohesion {
         out.push((format!("coh:{name}"), value));

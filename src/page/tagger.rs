@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{line_view, reading_features, ArticleState, Hasher, Idf, IdfTable, Shape};
+use super::features::{
+    line_view, reading_features, ArticleState, ArticleWords, Hasher, Idf, IdfTable, Shape,
+};
 use super::lines::LineKind;
 use crate::error::{Error, Result};
 
@@ -83,7 +85,6 @@ const BEAM: usize = 2;
 /// One reading of the page so far: its tags and what they imply.
 #[derive(Clone, Default)]
 struct Reading {
-    tags: Vec<Tag>,
     log_p: f64,
     state: ArticleState,
     /// The last tag that was not `Dropped`; `None` at the top of the page.
@@ -94,20 +95,19 @@ struct Reading {
 }
 
 impl Reading {
-    /// This reading with line `text` (of shape `shape`) tagged `tag`; the
-    /// new reading's log probability is `log_p`.
-    fn then(&self, text: &str, shape: &Shape, tag: Tag, log_p: f64) -> Reading {
+    /// This reading with line `i`, `text` (of shape `shape`), tagged `tag`;
+    /// the new reading's log probability is `log_p`.
+    fn then(&self, i: usize, text: &str, shape: &Shape, tag: Tag, log_p: f64) -> Reading {
         let mut next = self.clone();
         if shape.kind == LineKind::Marker && self.previous.is_some() {
             next.related = true;
         } else if tag == Tag::Inside && !shape.shortish {
             next.related = false;
         }
-        next.state.update(text, shape, tag);
+        next.state.update(i, text, shape, tag);
         if tag != Tag::Dropped {
             next.previous = Some(tag);
         }
-        next.tags.push(tag);
         next.log_p = log_p;
         next
     }
@@ -204,14 +204,18 @@ impl Splitter {
             unseen: self.unseen_idf,
         };
         let mut beam = vec![Reading::default()];
+        let mut words = ArticleWords::default();
+        // For each line, each reading's (reading it came from, its tag):
+        // the tags are read back from the best reading at the end, so a
+        // reading does not carry (and copy) its whole history.
+        let mut history: Vec<Vec<(usize, Tag)>> = Vec::with_capacity(lines.len());
         let mut features = Vec::new();
         for i in 0..lines.len() {
             // What does not depend on the reading is scored once.
             let view = line_view(lines, &shapes, i);
             let line_scores = self.scores(&view.features);
             // Candidates as (reading, tag, log p of the whole reading); only
-            // the best `width` become readings (cloning a reading's state is
-            // the cost to save).
+            // the best `width` become readings.
             let mut candidates: Vec<(usize, Tag, f64)> = Vec::with_capacity(beam.len() * 5);
             for (r, reading) in beam.iter().enumerate() {
                 let rule = || {
@@ -225,12 +229,13 @@ impl Splitter {
                 }
                 let prev = reading.previous.unwrap_or(Tag::Dropped);
                 features.clear();
+                let state = (&reading.state, words.of(reading.state.start()));
                 reading_features(
                     lines[i],
                     &shapes[i],
                     &view,
                     prev,
-                    &reading.state,
+                    state,
                     &idf,
                     &mut features,
                 );
@@ -257,11 +262,20 @@ impl Splitter {
             candidates.sort_by(|a, b| b.2.total_cmp(&a.2));
             candidates.truncate(width.max(1));
             beam = candidates
-                .into_iter()
-                .map(|(r, tag, log_p)| beam[r].then(lines[i], &shapes[i], tag, log_p))
+                .iter()
+                .map(|&(r, tag, log_p)| beam[r].then(i, lines[i], &shapes[i], tag, log_p))
                 .collect();
+            history.push(candidates.iter().map(|&(r, tag, _)| (r, tag)).collect());
+            words.advance(i, &view.this, beam.iter().map(|r| r.state.start()));
         }
-        beam.into_iter().next().map(|r| r.tags).unwrap_or_default()
+        let mut tags = vec![Tag::Dropped; lines.len()];
+        let mut best = 0;
+        for (i, step) in history.iter().enumerate().rev() {
+            let (from, tag) = step[best];
+            tags[i] = tag;
+            best = from;
+        }
+        tags
     }
 
     /// Scores of every tag for `features`.

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use super::benchmark::{render, PageFile, RenderedLine, VARIANTS};
 use super::features::{
-    bigrams, line_view, reading_features, ArticleState, Bigram, Idf, IdfTable, Shape,
+    bigrams, line_view, reading_features, ArticleState, ArticleWords, Bigram, Idf, IdfTable, Shape,
 };
 use super::marked::TaggedPage;
 use super::tagger::{Splitter, SplitterFile, Tag, TAGS};
@@ -228,6 +228,7 @@ fn featurise(
         unseen: unseen_idf,
     };
     let mut state = ArticleState::default();
+    let mut words = ArticleWords::default();
     let mut previous = Tag::Dropped;
     let mut features = Vec::new();
     for i in 0..texts.len() {
@@ -239,7 +240,7 @@ fn featurise(
             &shapes[i],
             &view,
             previous,
-            &state,
+            (&state, words.of(state.start())),
             &idf,
             &mut features,
         );
@@ -250,7 +251,8 @@ fn featurise(
                 .collect(),
             tag: TAGS.iter().position(|&t| t == gold[i]).unwrap_or(0),
         });
-        state.update(texts[i], &shapes[i], history[i]);
+        state.update(i, texts[i], &shapes[i], history[i]);
+        words.advance(i, &view.this, std::iter::once(state.start()));
         if history[i] != Tag::Dropped {
             previous = history[i];
         }
