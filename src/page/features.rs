@@ -16,6 +16,7 @@ pub(super) type IdfTable = HashMap<Bigram, f32, Hasher>;
 
 use super::lines::{is_terminated, kind_of, starts_mid_sentence, LineKind, BYLINE_PREFIXES};
 use super::tagger::Tag;
+use crate::text::is_han;
 
 /// Longest line, in characters, the tagger treats as a possible heading.
 const SHORT: usize = 40;
@@ -234,10 +235,6 @@ fn is_name_like(text: &str) -> bool {
             let n = w.chars().count();
             (1..=4).contains(&n) && w.chars().all(is_han)
         })
-}
-
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c)
 }
 
 /// `新华社北京6月3日电`: a dateline alone on a line.

@@ -13,6 +13,7 @@ mod stopwords;
 
 pub use boilerplate::strip_boilerplate;
 pub use features::{Features, TermSink, TextConfig};
+pub(crate) use normalise::is_han;
 pub use normalise::{normalise, normalised_len_bound, normalised_len_bound_up_to};
 pub use segment::is_content_token;
 

@@ -114,7 +114,8 @@ pub fn normalised_len_bound_up_to(text: &str, limit: usize) -> usize {
     total
 }
 
-fn is_cjk_ideograph(ch: char) -> bool {
+/// A CJK unified ideograph, basic block or Extension A.
+pub(crate) fn is_han(ch: char) -> bool {
     matches!(ch, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
@@ -157,7 +158,7 @@ impl Folded {
         self.flush_space();
         if ch.is_ascii() {
             self.text.push(ch.to_ascii_lowercase());
-        } else if is_cjk_ideograph(ch) {
+        } else if is_han(ch) {
             self.text.push(ch);
         } else {
             self.text.extend(ch.to_lowercase());
