@@ -45,12 +45,17 @@ impl Idf<'_> {
         f64::from(self.table.get(b).copied().unwrap_or(self.unseen))
     }
 
-    /// The IDF-weighted share of `b`'s bigrams also in `a`.
-    fn share(&self, a: &BigramSet, b: &BigramSet) -> f64 {
+    /// The IDF weight of all of `b`.
+    fn total(&self, b: &BigramSet) -> f64 {
+        b.iter().map(|x| self.of(x)).sum()
+    }
+
+    /// The IDF-weighted share of `b`'s bigrams also in `a`, `total` being
+    /// [`Idf::total`] of `b` (computed once per line, not per reading).
+    fn share(&self, a: &BigramSet, b: &BigramSet, total: f64) -> f64 {
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
-        let total: f64 = b.iter().map(|x| self.of(x)).sum();
         let shared: f64 = b.iter().filter(|x| a.contains(x)).map(|x| self.of(x)).sum();
         if total > 0.0 {
             shared / total
@@ -61,11 +66,42 @@ impl Idf<'_> {
 }
 
 pub(super) fn bigrams(text: &str) -> BigramSet {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    let chars: Vec<char> = text.chars().filter(|&c| is_word_char(c)).collect();
     let mut set = BigramSet::with_capacity_and_hasher(chars.len(), Hasher::default());
     set.extend(chars.windows(2).map(|w| (w[0], w[1])));
     set
 }
+
+/// `char::is_alphanumeric`, answered without its slow table lookup for what
+/// most of a Chinese page is made of: Han characters and common punctuation.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if is_han(c) {
+        true
+    } else if COMMON_PUNCTUATION.contains(&c) {
+        false
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// `char::is_numeric`, with the same shortcut.
+fn is_digit_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_digit()
+    } else if is_han(c) || COMMON_PUNCTUATION.contains(&c) {
+        false
+    } else {
+        c.is_numeric()
+    }
+}
+
+/// Full-width and CJK punctuation, none of it a letter or a digit.
+const COMMON_PUNCTUATION: &[char] = &[
+    '，', '。', '、', '：', '；', '！', '？', '（', '）', '“', '”', '‘', '’', '《', '》', '—', '…',
+    '·', '\u{3000}', '【', '】', '「', '」',
+];
 
 /// A line on its own.
 #[derive(Debug, Clone)]
@@ -152,7 +188,7 @@ impl Shape {
         flag(kind == LineKind::Subhead, "numbered");
         flag(kind == LineKind::Marker, "marker");
         flag(kind == LineKind::Banner, "bracketed");
-        flag(text.chars().any(char::is_numeric), "digit");
+        flag(text.chars().any(is_digit_char), "digit");
         flag(chars <= 12 && is_name_like(text), "name");
         flag(chars <= 16 && is_dateline(text), "dateline");
         flag(text.contains("责编"), "editor");
@@ -369,56 +405,75 @@ impl ArticleWords {
     }
 }
 
-fn on_(out: &mut Vec<(String, f64)>, name: String) {
-    out.push((name, 1.0));
+/// Where features go: into a list of named values for training, or
+/// straight into the weights for tagging (no name is allocated).
+pub(super) trait FeatureSink {
+    fn add(&mut self, name: std::fmt::Arguments<'_>, value: f64);
+
+    fn on(&mut self, name: std::fmt::Arguments<'_>) {
+        self.add(name, 1.0);
+    }
 }
 
-/// What the tagger sees of line `i` whatever the reading of the page
-/// above it: features of the line and its neighbours, and the bigram sets
-/// that cohesion compares with the article.
+impl FeatureSink for Vec<(String, f64)> {
+    fn add(&mut self, name: std::fmt::Arguments<'_>, value: f64) {
+        self.push((name.to_string(), value));
+    }
+}
+
+/// What the tagger keeps of line `i` whatever the reading of the page above
+/// it: the bigram sets that cohesion compares with the article (the line's
+/// own features went to the sink).
 pub(super) struct LineView {
-    pub features: Vec<(String, f64)>,
     /// The block below the line, up to the next heading-like line.
     below: BigramSet,
     pub this: BigramSet,
+    below_total: f64,
+    this_total: f64,
+    /// How much of the line the block below shares.
+    below_line: f64,
 }
 
-/// The reading-independent view of line `i` of `lines`.
-pub(super) fn line_view(lines: &[&str], shapes: &[Shape], i: usize) -> LineView {
-    let mut out = Vec::with_capacity(64);
-    let mut on = |name: String| out.push((name, 1.0));
+/// The reading-independent features of line `i` of `lines`, into `sink`.
+pub(super) fn line_view(
+    lines: &[&str],
+    shapes: &[Shape],
+    i: usize,
+    idf: &Idf<'_>,
+    sink: &mut impl FeatureSink,
+) -> LineView {
     let shape = &shapes[i];
-    on("bias".into());
-    on(format!("kind:{:?}", shape.kind));
-    on(format!("c:{}", shape.length));
+    sink.on(format_args!("bias"));
+    sink.on(format_args!("kind:{:?}", shape.kind));
+    sink.on(format_args!("c:{}", shape.length));
     for flag in &shape.flags {
-        on(format!("c:{flag}"));
+        sink.on(format_args!("c:{flag}"));
     }
     for offset in [-2isize, -1, 1, 2] {
         match i.checked_add_signed(offset).and_then(|j| shapes.get(j)) {
-            None => on(format!("o{offset}:none")),
+            None => sink.on(format_args!("o{offset}:none")),
             Some(s) => {
-                on(format!("o{offset}:{}", s.length));
-                on(format!("o{offset}:kind:{:?}", s.kind));
+                sink.on(format_args!("o{offset}:{}", s.length));
+                sink.on(format_args!("o{offset}:kind:{:?}", s.kind));
                 for flag in CONTEXT_FLAGS.iter().filter(|f| s.has(f)) {
-                    on(format!("o{offset}:{flag}"));
+                    sink.on(format_args!("o{offset}:{flag}"));
                 }
                 if s.shortish {
-                    on(format!("o{offset}:short"));
+                    sink.on(format_args!("o{offset}:short"));
                 }
             }
         }
     }
     if shape.shortish {
-        on("short".into());
+        sink.on(format_args!("short"));
         if let Some(next) = shapes.get(i + 1) {
             for flag in ["lead", "byline", "term", "caption", "name", "author"] {
                 if next.has(flag) {
-                    on(format!("short&next:{flag}"));
+                    sink.on(format_args!("short&next:{flag}"));
                 }
             }
             if next.shortish {
-                on("short&next:short".into());
+                sink.on(format_args!("short&next:short"));
             }
         }
         // Words of heading-like lines: recurring column names and the way
@@ -426,10 +481,10 @@ pub(super) fn line_view(lines: &[&str], shapes: &[Shape], i: usize) -> LineView 
         let chars: Vec<char> = lines[i].chars().collect();
         let first: String = chars.iter().take(2).collect();
         let last: String = chars[chars.len().saturating_sub(2)..].iter().collect();
-        on(format!("w:first:{first}"));
-        on(format!("w:last:{last}"));
+        sink.on(format_args!("w:first:{first}"));
+        sink.on(format_args!("w:last:{last}"));
         if shape.chars <= NAMED_LINE {
-            on(format!("w:line:{}", lines[i]));
+            sink.on(format_args!("w:line:{}", lines[i]));
         }
     }
 
@@ -445,17 +500,22 @@ pub(super) fn line_view(lines: &[&str], shapes: &[Shape], i: usize) -> LineView 
             break;
         }
     }
+    let below = bigrams(&below);
+    let this = bigrams(lines[i]);
+    let (below_total, this_total) = (idf.total(&below), idf.total(&this));
     LineView {
-        features: out,
-        below: bigrams(&below),
-        this: bigrams(lines[i]),
+        below_line: idf.share(&below, &this, this_total),
+        below,
+        this,
+        below_total,
+        this_total,
     }
 }
 
 /// The features of line `text` (of shape `shape`) that depend on the reading of the page above
 /// it: the tag of the last line that was not dropped, the state of the
 /// current article and how the line and the block below it share the
-/// article's words. Appended to `out`.
+/// article's words. Into `sink`.
 pub(super) fn reading_features(
     text: &str,
     shape: &Shape,
@@ -463,47 +523,55 @@ pub(super) fn reading_features(
     previous: Tag,
     (state, words): (&ArticleState, &BigramSet),
     idf: &Idf<'_>,
-    out: &mut Vec<(String, f64)>,
+    sink: &mut impl FeatureSink,
 ) {
-    let mut on = |name: String| out.push((name, 1.0));
     let prev = previous.code();
-    on(format!("prev:{prev}"));
+    sink.on(format_args!("prev:{prev}"));
     if shape.shortish {
-        on(format!("short&prev:{prev}"));
+        sink.on(format_args!("short&prev:{prev}"));
     }
     let log_chars = (usize::BITS - state.chars.leading_zeros()).min(14);
-    on(format!("since:{log_chars}"));
-    on(format!("paragraphs:{}", state.paragraphs.min(6)));
+    sink.on(format_args!("since:{log_chars}"));
+    sink.on(format_args!("paragraphs:{}", state.paragraphs.min(6)));
     if state.has_lead {
-        on("article:lead".into());
+        sink.on(format_args!("article:lead"));
     }
     if state.has_byline {
-        on("article:byline".into());
+        sink.on(format_args!("article:byline"));
     }
-    on(format!("subheadings:{}", state.subheading_count.min(4)));
+    sink.on(format_args!(
+        "subheadings:{}",
+        state.subheading_count.min(4)
+    ));
     if let Some(column) = &state.column {
-        on("in_column".into());
-        on(format!("in_column:{column}"));
+        sink.on(format_args!("in_column"));
+        sink.on(format_args!("in_column:{column}"));
         if shape.shortish {
-            on("in_column&short".into());
+            sink.on(format_args!("in_column&short"));
         }
     }
 
     // Lexical cohesion: the block below this line (up to the next heading),
     // the line itself and the article so far.
     let cohesion = [
-        ("article>below", idf.share(words, &view.below)),
-        ("below>line", idf.share(&view.below, &view.this)),
-        ("article>line", idf.share(words, &view.this)),
+        (
+            "article>below",
+            idf.share(words, &view.below, view.below_total),
+        ),
+        ("below>line", view.below_line),
+        (
+            "article>line",
+            idf.share(words, &view.this, view.this_total),
+        ),
     ];
     for (name, value) in cohesion {
-        out.push((format!("coh:{name}"), value));
+        sink.add(format_args!("coh:{name}"), value);
         // Buckets let the weight of cohesion change with its level.
         let bucket = ((value * 10.0) as usize).min(9);
-        on_(out, format!("coh:{name}:{bucket}"));
+        sink.on(format_args!("coh:{name}:{bucket}"));
         if shape.shortish {
-            out.push((format!("short&coh:{name}"), value));
-            on_(out, format!("short&coh:{name}:{bucket}"));
+            sink.add(format_args!("short&coh:{name}"), value);
+            sink.on(format_args!("short&coh:{name}:{bucket}"));
         }
     }
 
@@ -523,8 +591,43 @@ pub(super) fn reading_features(
             (same_colon, "parallel:colon"),
         ] {
             if on_ {
-                out.push((name.into(), 1.0));
+                sink.on(format_args!("{name}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shortcuts_agree_with_the_unicode_tables() {
+        let ranges = [
+            0u32..0x3000,
+            0x3000..0x3100,
+            0x3400..0x4dc0,
+            0x4e00..0xa000,
+            0xff00..0xfff0,
+        ];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(is_digit_char(c), c.is_numeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn cohesion_is_the_weighted_share_of_the_block_found_in_the_article() {
+        let table = IdfTable::default();
+        let idf = Idf {
+            table: &table,
+            unseen: 1.0,
+        };
+        let article = bigrams("数据中心集群开工");
+        let block = bigrams("数据中心建设");
+        // 数据 据中 中心 of 数据 据中 中心 心建 建设: three of five.
+        let share = idf.share(&article, &block, idf.total(&block));
+        assert!((share - 0.6).abs() < 1e-12, "{share}");
+        assert_eq!(idf.share(&BigramSet::default(), &block, 5.0), 0.0);
     }
 }

@@ -12,7 +12,8 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::features::{
-    line_view, reading_features, ArticleState, ArticleWords, Hasher, Idf, IdfTable, Shape,
+    line_view, reading_features, ArticleState, ArticleWords, FeatureSink, Hasher, Idf, IdfTable,
+    Shape,
 };
 use super::lines::LineKind;
 use crate::error::{Error, Result};
@@ -209,11 +210,12 @@ impl Splitter {
         // the tags are read back from the best reading at the end, so a
         // reading does not carry (and copy) its whole history.
         let mut history: Vec<Vec<(usize, Tag)>> = Vec::with_capacity(lines.len());
-        let mut features = Vec::new();
+        let mut scorer = Scorer::new(&self.weights);
         for i in 0..lines.len() {
             // What does not depend on the reading is scored once.
-            let view = line_view(lines, &shapes, i);
-            let line_scores = self.scores(&view.features);
+            scorer.scores = [0.0; 5];
+            let view = line_view(lines, &shapes, i, &idf, &mut scorer);
+            let line_scores = scorer.scores;
             // Candidates as (reading, tag, log p of the whole reading); only
             // the best `width` become readings.
             let mut candidates: Vec<(usize, Tag, f64)> = Vec::with_capacity(beam.len() * 5);
@@ -228,18 +230,10 @@ impl Splitter {
                     continue;
                 }
                 let prev = reading.previous.unwrap_or(Tag::Dropped);
-                features.clear();
+                scorer.scores = [0.0; 5];
                 let state = (&reading.state, words.of(reading.state.start()));
-                reading_features(
-                    lines[i],
-                    &shapes[i],
-                    &view,
-                    prev,
-                    state,
-                    &idf,
-                    &mut features,
-                );
-                let mut scores = self.scores(&features);
+                reading_features(lines[i], &shapes[i], &view, prev, state, &idf, &mut scorer);
+                let mut scores = scorer.scores;
                 for (s, l) in scores.iter_mut().zip(line_scores) {
                     *s += l;
                 }
@@ -277,18 +271,42 @@ impl Splitter {
         }
         tags
     }
+}
 
-    /// Scores of every tag for `features`.
-    fn scores(&self, features: &[(String, f64)]) -> [f64; 5] {
-        let mut scores = [0.0; 5];
-        for (name, value) in features {
-            if let Some(w) = self.weights.get(name) {
-                for (s, w) in scores.iter_mut().zip(w) {
-                    *s += f64::from(*w) * value;
-                }
+/// Adds each feature's weights to the tags' scores as it is produced,
+/// looking the name up without allocating it.
+struct Scorer<'a> {
+    weights: &'a HashMap<String, [f32; 5], Hasher>,
+    name: String,
+    scores: [f64; 5],
+}
+
+impl<'a> Scorer<'a> {
+    fn new(weights: &'a HashMap<String, [f32; 5], Hasher>) -> Self {
+        Scorer {
+            weights,
+            name: String::with_capacity(64),
+            scores: [0.0; 5],
+        }
+    }
+}
+
+impl FeatureSink for Scorer<'_> {
+    fn add(&mut self, name: std::fmt::Arguments<'_>, value: f64) {
+        let name = match name.as_str() {
+            Some(literal) => literal,
+            None => {
+                self.name.clear();
+                // Writing into a String cannot fail.
+                let _ = std::fmt::Write::write_fmt(&mut self.name, name);
+                &self.name
+            }
+        };
+        if let Some(w) = self.weights.get(name) {
+            for (s, w) in self.scores.iter_mut().zip(w) {
+                *s += f64::from(*w) * value;
             }
         }
-        scores
     }
 }
 

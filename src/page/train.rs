@@ -232,9 +232,8 @@ fn featurise(
     let mut previous = Tag::Dropped;
     let mut features = Vec::new();
     for i in 0..texts.len() {
-        let view = line_view(&texts, &shapes, i);
         features.clear();
-        features.extend(view.features.iter().cloned());
+        let view = line_view(&texts, &shapes, i, &idf, &mut features);
         reading_features(
             texts[i],
             &shapes[i],
