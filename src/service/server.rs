@@ -91,6 +91,12 @@ pub async fn serve(
         }
         match reloader.reload(None).await {
             Ok(_) => {
+                // Parse the compiled-in page splitter now (tens of
+                // milliseconds), not on the first ClassifyPage request.
+                let _ = tokio::task::spawn_blocking(|| {
+                    crate::page::Splitter::shipped();
+                })
+                .await;
                 loader_health
                     .set_service_status("", ServingStatus::Serving)
                     .await;
