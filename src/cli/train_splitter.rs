@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::CliResult;
 use crate::files::write_atomically;
-use crate::page::benchmark::read_pages;
+use crate::page::benchmark::{pages_from_articles, read_pages};
 use crate::page::{read_marked_pages, train_splitter, SplitterParams};
 
 #[derive(Args, Debug)]
@@ -30,6 +30,12 @@ pub struct TrainSplitterArgs {
     /// shape of tests/fixtures/pages.
     #[arg(long, value_name = "DIR")]
     marked: Vec<PathBuf>,
+    /// Also learn from article files (JSONL, one article a line, the shape
+    /// of ../shared/corpus/labeled-news.jsonl), grouped into pages by their
+    /// ids (`<paper>-<YYYYMMDD>-<page>-<order>`); a page that DIR also holds
+    /// is taken from DIR only.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    articles: Vec<PathBuf>,
     /// How many times each marked page counts (a page file counts once per
     /// rendering, four times).
     #[arg(long, default_value_t = SplitterParams::default().marked_repeats)]
@@ -50,7 +56,19 @@ pub struct TrainSplitterArgs {
 }
 
 pub fn run(args: TrainSplitterArgs) -> CliResult {
-    let pages: Vec<_> = read_pages(&args.dir)?
+    let mut pages = read_pages(&args.dir)?;
+    let known: std::collections::HashSet<String> = pages.iter().map(|p| p.name.clone()).collect();
+    let from_articles = pages_from_articles(&args.articles)?;
+    let added = from_articles.len();
+    pages.extend(
+        from_articles
+            .into_iter()
+            .filter(|p| !known.contains(&p.name)),
+    );
+    if added > 0 && pages.len() == known.len() {
+        return Err("every page of --articles is also in DIR: nothing added".into());
+    }
+    let pages: Vec<_> = pages
         .into_iter()
         .filter(|p| {
             let date = p.items.first().map_or("", |i| i.date.as_str());

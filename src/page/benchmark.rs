@@ -103,6 +103,69 @@ pub fn read_pages(dir: &Path) -> Result<Vec<PageFile>> {
         .collect()
 }
 
+/// Pages made of article files (JSONL, one article a line, the shape of
+/// `../shared/corpus/labeled-news.jsonl`): articles are grouped into pages
+/// by their id, `<paper>-<YYYYMMDD>-<page>-<order>`, and put in `<order>`.
+/// Such a page has no captions, editor line or continuation markers, but
+/// its stories in printed order. Pages are named like page files
+/// (`rmrb-2026-06-11-04`) and returned in name order.
+pub fn pages_from_articles(paths: &[std::path::PathBuf]) -> Result<Vec<PageFile>> {
+    let mut pages: std::collections::BTreeMap<String, Vec<(u32, PageItem)>> = Default::default();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let bad = |reason: String| Error::Corpus {
+                path: path.clone(),
+                line: i + 1,
+                reason,
+            };
+            let mut item: PageItem = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let page_name = page_of_id(&item.id).ok_or_else(|| {
+                bad(format!(
+                    "id {:?} is not <paper>-<YYYYMMDD>-<page>-<order>",
+                    item.id
+                ))
+            })?;
+            item.kind = "article".into();
+            pages
+                .entry(page_name.0)
+                .or_default()
+                .push((page_name.1, item));
+        }
+    }
+    Ok(pages
+        .into_iter()
+        .map(|(name, mut items)| {
+            items.sort_by_key(|(order, _)| *order);
+            PageFile {
+                name,
+                items: items.into_iter().map(|(_, item)| item).collect(),
+            }
+        })
+        .collect())
+}
+
+/// `rmrb-20260611-04-07` → (`rmrb-2026-06-11-04`, 7).
+fn page_of_id(id: &str) -> Option<(String, u32)> {
+    let mut parts = id.split('-');
+    let (paper, date, page, order) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let order = order.parse().ok()?;
+    let name = format!(
+        "{paper}-{}-{}-{}-{page}",
+        &date[..4],
+        &date[4..6],
+        &date[6..]
+    );
+    Some((name, order))
+}
+
 /// How a page is pasted. Every page is rendered in each variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -468,6 +531,16 @@ mod tests {
             );
         }
         assert!(render(&page(), Variant::CrlfMasthead).text.contains("\r\n"));
+    }
+
+    #[test]
+    fn article_ids_name_their_page_and_place() {
+        assert_eq!(
+            page_of_id("rmrb-20260611-04-07"),
+            Some(("rmrb-2026-06-11-04".to_owned(), 7))
+        );
+        assert_eq!(page_of_id("rmrb-2026-06-11"), None);
+        assert_eq!(page_of_id("tv-1"), None);
     }
 
     #[test]
