@@ -87,52 +87,23 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
         }
     }
     let overall = summarise(&scores);
-    let by_variant: Vec<_> = VARIANTS
-        .iter()
-        .map(|v| {
-            let of: Vec<PageScore> = scores.iter().filter(|s| s.variant == *v).cloned().collect();
-            (*v, summarise(&of))
-        })
-        .collect();
-    let mut papers: Vec<String> = scores.iter().map(|s| s.paper.clone()).collect();
-    papers.sort();
-    papers.dedup();
-    let by_paper: Vec<(String, Summary)> = papers
-        .into_iter()
-        .map(|paper| {
-            let of: Vec<PageScore> = scores
-                .iter()
-                .filter(|s| s.paper == paper)
-                .cloned()
-                .collect();
-            (paper, summarise(&of))
-        })
-        .collect();
+    let by_variant = summaries_by(&scores, |s| variant_name(s.variant));
+    let mut by_paper = summaries_by(&scores, |s| s.paper.clone());
+    by_paper.sort_by(|a, b| a.0.cmp(&b.0));
     let mut worst = scores.clone();
     worst.sort_by(|a, b| a.f1().total_cmp(&b.f1()).then(a.page.cmp(&b.page)));
     worst.truncate(args.worst);
     if args.json {
-        let variants: serde_json::Map<String, serde_json::Value> = by_variant
-            .iter()
-            .map(|(v, s)| {
-                (
-                    serde_json::to_value(v)
-                        .unwrap()
-                        .as_str()
-                        .unwrap_or("")
-                        .to_owned(),
-                    serde_json::to_value(s).unwrap(),
-                )
-            })
-            .collect();
-        let papers: serde_json::Map<String, serde_json::Value> = by_paper
-            .iter()
-            .map(|(p, s)| (p.clone(), serde_json::to_value(s).unwrap()))
-            .collect();
+        let as_map = |groups: &[(String, Summary)]| -> serde_json::Map<String, serde_json::Value> {
+            groups
+                .iter()
+                .map(|(name, s)| (name.clone(), serde_json::to_value(s).unwrap()))
+                .collect()
+        };
         let report = serde_json::json!({
             "overall": overall,
-            "variants": variants,
-            "papers": papers,
+            "variants": as_map(&by_variant),
+            "papers": as_map(&by_paper),
             "worst": worst,
         });
         writeln!(out, "{report}")?;
@@ -150,48 +121,62 @@ pub fn run(args: EvalPagesArgs) -> CliResult {
         overall.exact_headline_rate,
         overall.perfect_page_rate
     )?;
-    writeln!(
-        out,
-        "\n{:<14} {:>6} {:>9} {:>7} {:>9} {:>8}",
-        "rendering", "F1", "precision", "recall", "headline", "perfect"
-    )?;
-    for (variant, s) in &by_variant {
-        let name = serde_json::to_value(variant)?;
-        writeln!(
-            out,
-            "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
-            name.as_str().unwrap_or(""),
-            s.f1,
-            s.precision,
-            s.recall,
-            s.exact_headline_rate,
-            s.perfect_page_rate
-        )?;
-    }
-    writeln!(
-        out,
-        "\n{:<14} {:>6} {:>9} {:>7} {:>9} {:>8}",
-        "paper", "F1", "precision", "recall", "headline", "perfect"
-    )?;
-    for (paper, s) in &by_paper {
-        writeln!(
-            out,
-            "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
-            paper, s.f1, s.precision, s.recall, s.exact_headline_rate, s.perfect_page_rate
-        )?;
-    }
+    write_table(&mut out, "rendering", &by_variant)?;
+    write_table(&mut out, "paper", &by_paper)?;
     writeln!(out, "\nworst renderings:")?;
     for s in &worst {
-        let name = serde_json::to_value(s.variant)?;
         writeln!(
             out,
             "  {} ({}): F1 {:.2}, {} of {} found, {} returned",
             s.page,
-            name.as_str().unwrap_or(""),
+            variant_name(s.variant),
             s.f1(),
             s.found,
             s.gold,
             s.predicted
+        )?;
+    }
+    Ok(())
+}
+
+/// The scores summed per group, groups named by `key`, in the order they
+/// first appear.
+fn summaries_by(
+    scores: &[PageScore],
+    key: impl Fn(&PageScore) -> String,
+) -> Vec<(String, Summary)> {
+    let mut names: Vec<String> = Vec::new();
+    for s in scores {
+        let name = key(s);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let of: Vec<PageScore> = scores.iter().filter(|s| key(s) == name).cloned().collect();
+            (name, summarise(&of))
+        })
+        .collect()
+}
+
+/// One table of group summaries, headed by `what` the groups are.
+fn write_table(
+    out: &mut impl Write,
+    what: &str,
+    groups: &[(String, Summary)],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\n{:<14} {:>6} {:>9} {:>7} {:>9} {:>8}",
+        what, "F1", "precision", "recall", "headline", "perfect"
+    )?;
+    for (name, s) in groups {
+        writeln!(
+            out,
+            "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
+            name, s.f1, s.precision, s.recall, s.exact_headline_rate, s.perfect_page_rate
         )?;
     }
     Ok(())

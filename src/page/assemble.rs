@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use super::features::{bigrams, BigramSet};
 use super::lines::{is_terminated, starts_mid_sentence, Line, LineKind};
 use super::tagger::Tag;
 use super::DroppedKind;
@@ -215,21 +216,18 @@ pub(super) fn attach_captions(segments: &[Segment], starts: &mut [usize]) {
 }
 
 /// Character bigrams of the non-caption text of `segments`.
-fn words(segments: &[Segment]) -> HashSet<(char, char)> {
-    segments
-        .iter()
-        .filter(|s| matches!(s.kind, SegmentKind::Head | SegmentKind::Paragraph))
-        .flat_map(|s| bigrams(&s.text))
-        .collect()
-}
-
-fn bigrams(text: &str) -> HashSet<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+fn words(segments: &[Segment]) -> BigramSet {
+    let mut words = BigramSet::default();
+    for s in segments {
+        if matches!(s.kind, SegmentKind::Head | SegmentKind::Paragraph) {
+            words.extend(bigrams(&s.text));
+        }
+    }
+    words
 }
 
 /// Share of `caption`'s bigrams found in `article`.
-fn overlap(caption: &HashSet<(char, char)>, article: &HashSet<(char, char)>) -> f64 {
+fn overlap(caption: &BigramSet, article: &BigramSet) -> f64 {
     if caption.is_empty() {
         return 0.0;
     }

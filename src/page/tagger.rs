@@ -184,21 +184,11 @@ impl Splitter {
 
     /// Tags every line of `lines` (trimmed, non-blank). `forced[i]`, when
     /// set, is line `i`'s tag whatever the model says (lines a rule is sure
-    /// of).
-    pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>]) -> Vec<Tag> {
-        self.tag_with_beam(lines, forced, BEAM)
-    }
-
-    /// Tags with a beam of `width` readings of the page so far: each
+    /// of). Keeps a beam of [`BEAM`] readings of the page so far: each
     /// reading carries its own article state, so a line is scored knowing
     /// what it would join under that reading; the most probable complete
-    /// reading wins. Width 1 is greedy.
-    pub(super) fn tag_with_beam(
-        &self,
-        lines: &[&str],
-        forced: &[Option<Tag>],
-        width: usize,
-    ) -> Vec<Tag> {
+    /// reading wins.
+    pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>]) -> Vec<Tag> {
         let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
         let idf = Idf {
             table: &self.idf,
@@ -254,7 +244,7 @@ impl Splitter {
             }
             // Best first; ties keep the earlier candidate (stable sort).
             candidates.sort_by(|a, b| b.2.total_cmp(&a.2));
-            candidates.truncate(width.max(1));
+            candidates.truncate(BEAM);
             beam = candidates
                 .iter()
                 .map(|&(r, tag, log_p)| beam[r].then(i, lines[i], &shapes[i], tag, log_p))
