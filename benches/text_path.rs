@@ -30,10 +30,7 @@ fn text_path(c: &mut Criterion) {
     let mut group = c.benchmark_group("text_path");
     for (size, text) in &articles {
         group.throughput(Throughput::Bytes(text.len() as u64));
-        let article = ArticleText {
-            title: "",
-            body: text,
-        };
+        let article = ArticleText::new("", text);
         group.bench_with_input(BenchmarkId::new("segment_raw", size), text, |b, t| {
             b.iter(|| jieba.cut(black_box(t), hmm).len())
         });

@@ -19,10 +19,7 @@ const VOCABULARIES: [usize; 2] = [10_000, 200_000];
 fn vocabulary(c: &mut Criterion) {
     let mut rng = support::Rng::new(11);
     let (title, body) = support::article(&mut rng, 1_000);
-    let article = ArticleText {
-        title: &title,
-        body: &body,
-    };
+    let article = ArticleText::new(&title, &body);
     let options = ClassifyOptions::default();
 
     let mut group = c.benchmark_group("vocabulary");

@@ -100,6 +100,7 @@ fn article(id: &str, title: &str, body: &str) -> Article {
         id: id.into(),
         title: title.into(),
         body: body.into(),
+        ..Article::default()
     }
 }
 

@@ -111,6 +111,7 @@ fn article(i: u64) -> Article {
         id: i.to_string(),
         title: title.into(),
         body: body.repeat(1 + (i % 7) as usize),
+        ..Article::default()
     }
 }
 
@@ -127,6 +128,7 @@ async fn call(client: &mut PolicyClassifierClient<Channel>, kind: Kind, i: u64) 
                 id: "empty".into(),
                 title: " ".into(),
                 body: "。。".into(),
+                ..Article::default()
             };
             client.classify(single(empty, None)).await.map(drop)
         }

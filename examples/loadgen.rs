@@ -127,6 +127,7 @@ impl TestArticle {
             id: self.id.clone(),
             title: self.title.clone(),
             body: self.body.clone(),
+            ..Article::default()
         }
     }
 }
@@ -287,13 +288,7 @@ fn floor(
         let classifier = ModelSource::Shipped.load()?;
         let options = ClassifyOptions::default();
         on_threads(threads, seconds, &articles, |a| {
-            let _ = classifier.classify(
-                ArticleText {
-                    title: &a.title,
-                    body: &a.body,
-                },
-                &options,
-            );
+            let _ = classifier.classify(ArticleText::new(&a.title, &a.body), &options);
         })
     } else {
         let jieba = jieba_rs::Jieba::new();

@@ -228,10 +228,10 @@ mod answer_tests {
     }
 
     /// Written for this test: workers back at work after the holiday.
-    const RETURN_TO_WORK: ArticleText<'static> = ArticleText {
-        title: "农民工返岗复工",
-        body: "春节后各地组织农民工返岗，企业复工复产，返岗人员免费乘车，人社部门提供岗位。",
-    };
+    const RETURN_TO_WORK: ArticleText<'static> = ArticleText::new(
+        "农民工返岗复工",
+        "春节后各地组织农民工返岗，企业复工复产，返岗人员免费乘车，人社部门提供岗位。",
+    );
 
     #[test]
     fn explained_answers_name_each_surface_word_once() {

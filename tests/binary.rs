@@ -219,6 +219,7 @@ async fn serve_reloads_on_sighup_redacts_logs_and_drains_on_sigterm() {
         id: "log-check".into(),
         title: "码头工程开工建设".into(),
         body: secret_body.into(),
+        ..Article::default()
     };
     let request = ClassifyRequest {
         article: Some(article.clone()),
@@ -294,6 +295,7 @@ async fn serve_reloads_on_sighup_redacts_logs_and_drains_on_sigterm() {
                 id: i.to_string(),
                 title: article.title.clone(),
                 body: body.clone(),
+                ..Article::default()
             })
             .collect(),
         explain: true,

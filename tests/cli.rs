@@ -139,6 +139,7 @@ fn train_eval_serve_classify_round_trip() {
                     id: "rt".into(),
                     title: "返岗专列开行".into(),
                     body: "农民工乘坐返岗专列返回务工城市，企业用工得到保障。".into(),
+                    ..Article::default()
                 }),
                 explain: true,
                 min_confidence: None,

@@ -175,3 +175,87 @@ fn eval_into_a_closed_pipe_ends_quietly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// The fixture corpus as two files, the second with a `source` on every
+/// line: `paper` for its odd lines, none for its even ones.
+fn two_sources(dir: &Path) -> (PathBuf, PathBuf) {
+    let lines: Vec<String> = std::fs::read_to_string(fixture_corpus())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (tv, paper) = (dir.join("tv.jsonl"), dir.join("paper.jsonl"));
+    let (first, second): (Vec<_>, Vec<_>) = lines.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let join = |part: Vec<(usize, &String)>, tag: bool| {
+        part.into_iter()
+            .map(|(i, line)| match tag && i % 4 == 1 {
+                true => line.replacen('{', "{\"source\": \"paper\", ", 1),
+                false => line.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    std::fs::write(&tv, join(first, false)).unwrap();
+    std::fs::write(&paper, join(second, true)).unwrap();
+    (tv, paper)
+}
+
+#[test]
+fn eval_by_a_field_reports_each_value_and_leave_one_out_trains_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tv, paper) = two_sources(dir.path());
+    let (tv, paper) = (tv.to_str().unwrap(), paper.to_str().unwrap());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let base = ["eval", "--data", tv, paper, "--min-df", "1", "--json"];
+    let cv = json(&[&base[..], &["--cv", "4", "--by", "source"]].concat());
+    let groups = cv["groups"].as_array().unwrap();
+    let values: Vec<&str> = groups
+        .iter()
+        .map(|g| g["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["(no source)", "paper"]);
+    let counts: Vec<u64> = groups
+        .iter()
+        .map(|g| g["summary"]["documents"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [36, 12]);
+
+    let by_file = json(&[&base[..], &["--leave-out-by", "file"]].concat());
+    assert!(by_file["method"]
+        .as_str()
+        .unwrap()
+        .starts_with("leave one file out"));
+    let groups = by_file["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["value"], tv);
+    assert_eq!(groups[0]["summary"]["documents"], 24);
+
+    // The text table has a row per value, padded by terminal columns.
+    let text = run(&[
+        "eval", "--data", tv, paper, "--min-df", "1", "--cv", "4", "--by", "source",
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    let table = &text[text.find("by source").expect(&text)..];
+    assert!(table.lines().any(|l| l.starts_with("paper ")), "{table}");
+
+    // Leaving out the only value there is refuses with a reason.
+    let out = run(&[
+        "eval",
+        "--data",
+        tv,
+        "--min-df",
+        "1",
+        "--leave-out-by",
+        "source",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("at least two values"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -273,6 +273,7 @@ pub fn model_with_vocabulary(vocabulary: usize) -> Model {
                 label: d % labels,
                 file: 0,
                 line: d + 1,
+                ..LabeledDocument::default()
             }
         })
         .collect();

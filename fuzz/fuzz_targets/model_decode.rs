@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(model) = decode_bytes(&file, Path::new("fuzz.model")) {
         // A model that loads must also classify without panicking.
         let classifier = Classifier::new(model);
-        let article = ArticleText { title: "港口 工程 开工", body: "关税 企业 招聘 trade 5g" };
+        let article = ArticleText::new("港口 工程 开工", "关税 企业 招聘 trade 5g");
         let _ = classifier.classify(article, &ClassifyOptions { explain: true, min_confidence: Some(0.5) });
     }
 });

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         explain: data.first().is_some_and(|b| b & 1 == 1),
         min_confidence: None,
     };
-    match classifier.classify(ArticleText { title, body }, &options) {
+    match classifier.classify(ArticleText::new(title, body), &options) {
         Ok(answer) => {
             let sum: f64 = answer.scores.iter().map(|(_, p)| p).sum();
             assert!((sum - 1.0).abs() < 1e-6, "probabilities sum to {sum}");

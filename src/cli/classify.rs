@@ -28,7 +28,8 @@ pub struct ClassifyArgs {
     /// Model file; the shipped model when omitted.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
-    /// Input: JSONL (`{"id","title","text"|"body"}` a line) or plain text (one
+    /// Input: JSONL (`{"id","title","text"|"body"}` a line, with `kicker`,
+    /// `subtitle` and `byline` where the paper has them) or plain text (one
     /// article, its first line the title). `-` or nothing reads standard input.
     input: Option<PathBuf>,
     /// How to read the input: `auto` reads JSONL when the first non-blank
@@ -59,7 +60,9 @@ const BATCH_PER_CORE: usize = 256;
 /// One article read, waiting for its batch to be classified.
 struct Pending {
     id: String,
+    kicker: String,
     title: String,
+    subtitle: String,
     body: String,
 }
 
@@ -103,7 +106,9 @@ pub fn run(args: ClassifyArgs) -> CliResult {
         Articles::Text { title, body } => {
             let article = Pending {
                 id: text_id,
+                kicker: String::new(),
                 title,
+                subtitle: String::new(),
                 body,
             };
             printer.print(&[article])?;
@@ -123,6 +128,8 @@ pub fn run(args: ClassifyArgs) -> CliResult {
                 };
                 batch.push(Pending {
                     id: article.id_or(|| number.to_string()),
+                    kicker: article.take_kicker(),
+                    subtitle: article.take_subtitle(),
                     body: article.take_text(),
                     title: article.title,
                 });
@@ -203,7 +210,9 @@ fn classify_on_all_cores(
 ) -> Vec<Result<Classification>> {
     let classify = |article: &Pending| {
         let text = ArticleText {
+            kicker: &article.kicker,
             title: &article.title,
+            subtitle: &article.subtitle,
             body: &article.body,
         };
         classifier.classify(text, options)

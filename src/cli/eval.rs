@@ -9,9 +9,11 @@ use clap::Args;
 
 use super::train::ConfigArgs;
 use super::{model_source, CliResult};
-use crate::model::evaluate::{cross_validate_semi_supervised, evaluate, label_short_of_folds};
-use crate::model::metrics::{EvaluationSummary, MeanSd};
-use crate::model::{read_corpus, LabeledDocument};
+use crate::model::evaluate::{
+    cross_validate_with_outcomes, label_short_of_folds, leave_one_group_out, outcomes,
+};
+use crate::model::metrics::{summarise, summarise_groups, EvaluationSummary, MeanSd};
+use crate::model::{field_values, read_corpus, LabeledDocument};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -29,6 +31,16 @@ pub struct EvalArgs {
     /// model: every document is scored by a model that never saw it.
     #[arg(long)]
     cv: Option<usize>,
+    /// Also report every metric for each value of this field of the data
+    /// lines (e.g. `source`; `file` for the input file), with the model or
+    /// with `--cv`.
+    #[arg(long, value_name = "FIELD")]
+    by: Option<String>,
+    /// Leave one value of this field out at a time (e.g. `source`): train
+    /// the `train` flags' configuration on the other values' documents and
+    /// score that value's; reports each value and all pooled.
+    #[arg(long, value_name = "FIELD", conflicts_with_all = ["cv", "by", "model", "report"])]
+    leave_out_by: Option<String>,
     /// Also write a self-contained HTML report (figures, worst mistakes) of
     /// the evaluated model.
     #[arg(long, value_name = "FILE.html", conflicts_with = "cv")]
@@ -42,6 +54,21 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> CliResult {
     let summary = match args.cv {
+        _ if args.leave_out_by.is_some() => {
+            let field = args.leave_out_by.as_deref().unwrap_or_default();
+            let started = std::time::Instant::now();
+            let documents = read_corpus(&args.data, args.config.labels())?;
+            let groups = field_values(&args.data, &documents, field)?;
+            let params = args.config.params(super::train::training_time()?)?;
+            let unlabeled = args.config.unlabeled_features(&params)?;
+            let summary = leave_one_group_out(&params, &documents, &unlabeled, field, &groups)?;
+            eprintln!(
+                "left one {field} out at a time with {} in {:.2?}",
+                crate::model::describe(params.params()),
+                started.elapsed()
+            );
+            summary
+        }
         Some(folds) => {
             if folds < 2 {
                 return Err("--cv needs at least 2 folds".into());
@@ -51,13 +78,18 @@ pub fn run(args: EvalArgs) -> CliResult {
             check_folds(&documents, args.config.labels(), folds)?;
             let params = args.config.params(super::train::training_time()?)?;
             let unlabeled = args.config.unlabeled_features(&params)?;
-            let summary = cross_validate_semi_supervised(
+            let (mut summary, outcomes) = cross_validate_with_outcomes(
                 &params,
                 &documents,
                 &unlabeled,
                 folds,
                 args.config.seed(),
             )?;
+            if let Some(field) = &args.by {
+                let groups = field_values(&args.data, &documents, field)?;
+                summary.groups =
+                    summarise_groups(field, &params.params().labels, &outcomes, &groups);
+            }
             eprintln!(
                 "cross-validated {} in {:.2?}",
                 crate::model::describe(params.params()),
@@ -77,7 +109,12 @@ pub fn run(args: EvalArgs) -> CliResult {
             let classifier = model_source(args.model).load()?;
             let model = classifier.model();
             let documents = read_corpus(&args.data, model.labels())?;
-            let summary = evaluate(model, &documents, "held-out files");
+            let outcomes = outcomes(model, &documents);
+            let mut summary = summarise("held-out files", model.labels(), &outcomes);
+            if let Some(field) = &args.by {
+                let groups = field_values(&args.data, &documents, field)?;
+                summary.groups = summarise_groups(field, model.labels(), &outcomes, &groups);
+            }
             if let Some(path) = &args.report {
                 crate::report::write_report(path, &classifier, &documents, &summary, args.force)?;
                 eprintln!("wrote {}", path.display());
@@ -187,5 +224,56 @@ pub fn render(summary: &EvaluationSummary) -> String {
         }
         let _ = writeln!(out);
     }
+    if let Some(first) = summary.groups.first() {
+        let _ = writeln!(out, "\nby {} (F1 per label)", first.field);
+        let width = summary
+            .groups
+            .iter()
+            .map(|g| display_width(&g.value))
+            .chain([display_width(&first.field)])
+            .max()
+            .unwrap_or(0);
+        let pad = width.saturating_sub(display_width(&first.field));
+        let _ = write!(
+            out,
+            "{}{:pad$} {:>6} {:>8} {:>8} {:>7}",
+            first.field, "", "docs", "accuracy", "macro-F1", "ECE"
+        );
+        for m in &summary.per_label {
+            let _ = write!(out, " {:>8.8}", m.label);
+        }
+        let _ = writeln!(out);
+        for group in &summary.groups {
+            let g = &group.summary;
+            // Padded by terminal columns, not bytes: values are often Chinese.
+            let pad = width.saturating_sub(display_width(&group.value));
+            let _ = write!(
+                out,
+                "{}{:pad$} {:>6} {:>8.4} {:>8.4} {:>7.4}",
+                group.value, "", g.documents, g.accuracy, g.macro_f1, g.expected_calibration_error
+            );
+            for m in &g.per_label {
+                let _ = write!(out, " {:>8.4}", m.f1);
+            }
+            let _ = writeln!(out);
+        }
+    }
     out
+}
+
+/// Columns `text` takes in a terminal: CJK characters take two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{1100}'..='\u{115f}'
+            | '\u{2e80}'..='\u{a4cf}'
+            | '\u{ac00}'..='\u{d7a3}'
+            | '\u{f900}'..='\u{faff}'
+            | '\u{fe30}'..='\u{fe4f}'
+            | '\u{ff00}'..='\u{ff60}'
+            | '\u{ffe0}'..='\u{ffe6}'
+            | '\u{20000}'..='\u{3fffd}' => 2,
+            _ => 1,
+        })
+        .sum()
 }

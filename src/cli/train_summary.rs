@@ -104,6 +104,7 @@ mod tests {
             label: 0,
             file,
             line,
+            ..LabeledDocument::default()
         }
     }
 

@@ -1,4 +1,6 @@
-//! Labelled JSONL corpora: `{"id", "title", "text" | "body", "label"}` a line.
+//! Labelled JSONL corpora: `{"id", "title", "text" | "body", "label"}` a
+//! line, with a newspaper's `kicker` (or `intro_title`), `subtitle` and
+//! `byline` where it has them.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -6,12 +8,17 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::text::ArticleText;
 
 /// One labelled article, its label an index into the label list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabeledDocument {
     pub id: String,
+    /// The kicker above the headline, empty when there is none.
+    pub kicker: String,
     pub title: String,
+    /// The deck below the headline, empty when there is none.
+    pub subtitle: String,
     pub text: String,
     pub label: usize,
     /// Where it was read: the index of its file in the list read, and its
@@ -20,14 +27,37 @@ pub struct LabeledDocument {
     pub line: usize,
 }
 
+impl LabeledDocument {
+    /// The text the model reads.
+    pub fn article(&self) -> ArticleText<'_> {
+        ArticleText {
+            kicker: &self.kicker,
+            title: &self.title,
+            subtitle: &self.subtitle,
+            body: &self.text,
+        }
+    }
+}
+
 /// One JSONL article line as users write it: `id` may be any JSON value,
-/// `text` or `body` holds the text, `label` is optional here.
+/// `text` or `body` holds the text, `label` is optional here; `null` is
+/// the same as a missing key for the headline block and byline.
 #[derive(Debug, Deserialize)]
 pub struct ArticleLine {
     #[serde(default)]
     id: Option<serde_json::Value>,
-    #[serde(default)]
+    /// `intro_title` is what the newspaper corpora call it.
+    #[serde(default, alias = "intro_title")]
+    kicker: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub title: String,
+    #[serde(default)]
+    subtitle: Option<String>,
+    /// Read so that a file with bylines can be classified as it is; the
+    /// model does not read it ([`ArticleText`]).
+    #[serde(default)]
+    #[allow(dead_code)]
+    byline: Option<String>,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -50,23 +80,39 @@ impl ArticleLine {
     pub fn take_text(&mut self) -> String {
         self.text.take().or(self.body.take()).unwrap_or_default()
     }
+
+    /// The kicker, empty when there is none.
+    pub fn take_kicker(&mut self) -> String {
+        self.kicker.take().unwrap_or_default()
+    }
+
+    /// The deck, empty when there is none.
+    pub fn take_subtitle(&mut self) -> String {
+        self.subtitle.take().unwrap_or_default()
+    }
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// Keys an article line to classify may have: the article's own...
-pub const ARTICLE_KEYS: [&str; 4] = ["id", "title", "text", "body"];
-/// ...and those of labelled corpora, accepted and ignored, so that a
-/// training file can be classified as it is.
-pub const IGNORED_CORPUS_KEYS: [&str; 9] = [
-    "label",
-    "sample",
-    "source",
-    "date",
-    "page",
-    "page_name",
+pub const ARTICLE_KEYS: [&str; 8] = [
+    "id",
+    "kicker",
     "intro_title",
+    "title",
     "subtitle",
     "byline",
+    "text",
+    "body",
 ];
+/// ...and those of labelled corpora, accepted and ignored, so that a
+/// training file can be classified as it is.
+pub const IGNORED_CORPUS_KEYS: [&str; 6] =
+    ["label", "sample", "source", "date", "page", "page_name"];
 
 /// [`ArticleLine`] refusing any other key: a misspelt key (`"headline"`)
 /// would otherwise leave an article with no words and no hint why.
@@ -77,8 +123,14 @@ pub const IGNORED_CORPUS_KEYS: [&str; 9] = [
 struct StrictArticleLine {
     #[serde(default)]
     id: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, alias = "intro_title")]
+    kicker: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
     title: String,
+    #[serde(default)]
+    subtitle: Option<String>,
+    #[serde(default)]
+    byline: Option<String>,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -95,12 +147,6 @@ struct StrictArticleLine {
     page: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     page_name: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    intro_title: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    subtitle: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    byline: Option<serde::de::IgnoredAny>,
 }
 
 /// Parses one line of articles to classify: only [`ARTICLE_KEYS`] and
@@ -121,7 +167,10 @@ fn parse_strict(line: &str) -> std::result::Result<ArticleLine, String> {
     })?;
     Ok(ArticleLine {
         id: strict.id,
+        kicker: strict.kicker,
         title: strict.title,
+        subtitle: strict.subtitle,
+        byline: strict.byline,
         text: strict.text,
         body: strict.body,
         label: None,
@@ -228,6 +277,8 @@ pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>>
             let (number, mut article) = item?;
             Ok(LabeledDocument {
                 id: format!("{}:{number}", path.display()),
+                kicker: article.take_kicker(),
+                subtitle: article.take_subtitle(),
                 text: article.take_text(),
                 title: article.title,
                 label: 0,
@@ -236,6 +287,49 @@ pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>>
             })
         })
         .collect()
+}
+
+/// The value of `field` for every document read by [`read_corpus`] from
+/// `paths`, for per-group metrics (`eval --by source`): a string as is,
+/// a number or `true`/`false` as written, a missing or `null` field as
+/// `(no FIELD)`. The pseudo-field `file` is the file's path.
+pub fn field_values(
+    paths: &[impl AsRef<Path>],
+    documents: &[LabeledDocument],
+    field: &str,
+) -> Result<Vec<String>> {
+    let missing = format!("(no {field})");
+    let mut by_file: Vec<std::collections::HashMap<usize, String>> = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let mut values = std::collections::HashMap::new();
+        if field != "file" {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+                let line = line.map_err(|e| Error::io(path, e))?;
+                let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&line) else {
+                    continue;
+                };
+                let value = match object.get(field) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    None | Some(serde_json::Value::Null) => continue,
+                    Some(other) => other.to_string(),
+                };
+                values.insert(index + 1, value);
+            }
+        }
+        by_file.push(values);
+    }
+    Ok(documents
+        .iter()
+        .map(|d| match field {
+            "file" => paths[d.file].as_ref().display().to_string(),
+            _ => by_file[d.file]
+                .get(&d.line)
+                .cloned()
+                .unwrap_or_else(|| missing.clone()),
+        })
+        .collect())
 }
 
 /// Ids given to more than one document, in order of first appearance, each
@@ -282,6 +376,8 @@ fn read_lines(
             .ok_or_else(|| corpus_error(path, number, unknown_label(&label_name, labels)))?;
         out.push(LabeledDocument {
             id: article.id_or(|| format!("{}:{number}", path.display())),
+            kicker: article.take_kicker(),
+            subtitle: article.take_subtitle(),
             text: article.take_text(),
             title: article.title,
             label,
@@ -330,6 +426,74 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kicker_deck_and_byline_are_read_by_either_name_and_null_is_absent() {
+        let labels: Vec<String> = ["trade", "other"].map(String::from).to_vec();
+        let input = concat!(
+            "{\"id\": \"n\", \"intro_title\": \"引\", \"title\": \"主\", \"subtitle\": \"副\", \"byline\": \"记者\", \"text\": \"正文\", \"label\": \"trade\"}\n",
+            "{\"id\": \"k\", \"kicker\": \"引二\", \"title\": null, \"subtitle\": null, \"text\": \"文\", \"label\": \"other\"}\n",
+        );
+        let mut documents = Vec::new();
+        read_lines(
+            input.as_bytes(),
+            Path::new("n.jsonl"),
+            &labels,
+            &mut documents,
+        )
+        .unwrap();
+        let first = documents[0].article();
+        assert_eq!(
+            (first.kicker, first.title, first.subtitle, first.body),
+            ("引", "主", "副", "正文")
+        );
+        let second = documents[1].article();
+        assert_eq!(
+            (second.kicker, second.title, second.subtitle),
+            ("引二", "", "")
+        );
+        // Articles to classify accept them too, and still refuse a typo.
+        let strict: Vec<_> = strict_article_lines(input.as_bytes(), "s")
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(strict.len(), 2);
+        let both = "{\"kicker\": \"a\", \"intro_title\": \"b\"}";
+        assert!(strict_article_lines(both.as_bytes(), "s").any(|r| r.is_err()));
+    }
+
+    #[test]
+    fn field_values_name_each_document_s_group_and_the_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tv, paper) = (dir.path().join("tv.jsonl"), dir.path().join("paper.jsonl"));
+        std::fs::write(
+            &tv,
+            "{\"id\": \"t\", \"text\": \"港口\", \"label\": \"trade\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &paper,
+            concat!(
+                "{\"source\": \"日报\", \"page\": 4, \"text\": \"港口\", \"label\": \"trade\"}\n",
+                "\n",
+                "{\"source\": null, \"text\": \"港口\", \"label\": \"other\"}\n",
+            ),
+        )
+        .unwrap();
+        let labels: Vec<String> = ["trade", "other"].map(String::from).to_vec();
+        let paths = [&tv, &paper];
+        let documents = read_corpus(&paths, &labels).unwrap();
+        assert_eq!(
+            field_values(&paths, &documents, "source").unwrap(),
+            ["(no source)", "日报", "(no source)"]
+        );
+        assert_eq!(
+            field_values(&paths, &documents, "page").unwrap(),
+            ["(no page)", "4", "(no page)"]
+        );
+        let files = field_values(&paths, &documents, "file").unwrap();
+        assert_eq!(files[0], tv.display().to_string());
+        assert_eq!(files[2], paper.display().to_string());
+    }
 
     #[test]
     fn a_byte_order_mark_before_the_first_line_is_skipped() {

@@ -3,11 +3,11 @@
 
 use super::corpus::LabeledDocument;
 use super::fit::{extract_features, ValidTrainParams};
-use super::metrics::{summarise, EvaluationSummary, FoldSpread, Outcome};
+use super::metrics::{summarise, summarise_groups, EvaluationSummary, FoldSpread, Outcome};
 use super::scorer::Model;
 use super::split::stratified_folds;
 use crate::error::{Error, Result};
-use crate::text::{ArticleText, Features, TextPipeline};
+use crate::text::{Features, TextPipeline};
 
 /// Fits on K-1 folds and scores the held-out fold, K times; every document
 /// is scored exactly once by a model that never saw it.
@@ -31,6 +31,18 @@ pub fn cross_validate_semi_supervised(
     folds: usize,
     seed: u64,
 ) -> Result<EvaluationSummary> {
+    cross_validate_with_outcomes(params, documents, unlabeled, folds, seed).map(|(s, _)| s)
+}
+
+/// [`cross_validate_semi_supervised`], also returning every document's
+/// held-out outcome in document order (for per-group metrics).
+pub fn cross_validate_with_outcomes(
+    params: &ValidTrainParams,
+    documents: &[LabeledDocument],
+    unlabeled: &[Features],
+    folds: usize,
+    seed: u64,
+) -> Result<(EvaluationSummary, Vec<Outcome>)> {
     let label_names = &params.params().labels;
     if let Some(short) = label_short_of_folds(documents, label_names, folds) {
         return Err(Error::InvalidParameter(short.to_string()));
@@ -38,25 +50,87 @@ pub fn cross_validate_semi_supervised(
     let features = extract_features(&params.pipeline(), documents);
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let assignment = stratified_folds(&labels, folds, seed);
-    let mut outcomes = Vec::with_capacity(documents.len());
+    let mut by_document: Vec<Option<Outcome>> = vec![None; documents.len()];
+    // Pooled fold by fold, the order the summary's sums have always run in.
+    let mut pooled = Vec::with_capacity(documents.len());
     let mut per_fold = Vec::with_capacity(folds);
     for fold in 0..folds {
-        let (train, test): (Vec<usize>, Vec<usize>) =
-            (0..documents.len()).partition(|&i| assignment[i] != fold);
-        let train_features: Vec<&Features> = train.iter().map(|&i| &features[i]).collect();
-        let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-        let model = params.fit_documents(&train_features, &train_labels, unlabeled)?;
-        let fold_outcomes: Vec<Outcome> = test
-            .iter()
-            .map(|&i| outcome(&model, &features[i], labels[i]))
-            .collect();
+        let held_out: Vec<bool> = assignment.iter().map(|&f| f == fold).collect();
+        let fold_outcomes: Vec<Outcome> =
+            fit_and_score(params, &features, &labels, unlabeled, &held_out)?
+                .into_iter()
+                .map(|(i, o)| {
+                    by_document[i] = Some(o);
+                    o
+                })
+                .collect();
         per_fold.push(summarise("fold", label_names, &fold_outcomes));
-        outcomes.extend(fold_outcomes);
+        pooled.extend(fold_outcomes);
     }
     let method = format!("{folds}-fold stratified cross-validation, seed {seed}");
-    let mut summary = summarise(&method, label_names, &outcomes);
+    let mut summary = summarise(&method, label_names, &pooled);
     summary.spread = Some(FoldSpread::of(&per_fold));
+    Ok((summary, by_document.into_iter().flatten().collect()))
+}
+
+/// Leave one group out: for every value of `groups` (one per document),
+/// fits on the documents of the other values and scores that value's
+/// documents, e.g. trains on TV news and tests on newspapers, and the
+/// reverse. The summary pools every held-out outcome; `groups` has each.
+pub fn leave_one_group_out(
+    params: &ValidTrainParams,
+    documents: &[LabeledDocument],
+    unlabeled: &[Features],
+    field: &str,
+    groups: &[String],
+) -> Result<EvaluationSummary> {
+    let label_names = &params.params().labels;
+    let features = extract_features(&params.pipeline(), documents);
+    let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+    let mut by_document: Vec<Option<Outcome>> = vec![None; documents.len()];
+    let mut values: Vec<&String> = Vec::new();
+    for group in groups {
+        if !values.contains(&group) {
+            values.push(group);
+        }
+    }
+    if values.len() < 2 {
+        return Err(Error::InvalidParameter(format!(
+            "leaving one {field} out needs at least two values of {field:?}; the documents have {}",
+            values.len()
+        )));
+    }
+    for value in values {
+        let held_out: Vec<bool> = groups.iter().map(|g| g == value).collect();
+        for (i, o) in fit_and_score(params, &features, &labels, unlabeled, &held_out)? {
+            by_document[i] = Some(o);
+        }
+    }
+    let outcomes: Vec<Outcome> = by_document.into_iter().flatten().collect();
+    let method =
+        format!("leave one {field} out: each {field} scored by a model trained on the others");
+    let mut summary = summarise(&method, label_names, &outcomes);
+    summary.groups = summarise_groups(field, label_names, &outcomes, groups);
     Ok(summary)
+}
+
+/// Fits on the documents not `held_out` and scores the held-out ones,
+/// returning `(document index, outcome)` in document order.
+fn fit_and_score(
+    params: &ValidTrainParams,
+    features: &[Features],
+    labels: &[usize],
+    unlabeled: &[Features],
+    held_out: &[bool],
+) -> Result<Vec<(usize, Outcome)>> {
+    let (test, train): (Vec<usize>, Vec<usize>) = (0..features.len()).partition(|&i| held_out[i]);
+    let train_features: Vec<&Features> = train.iter().map(|&i| &features[i]).collect();
+    let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+    let model = params.fit_documents(&train_features, &train_labels, unlabeled)?;
+    Ok(test
+        .iter()
+        .map(|&i| (i, outcome(&model, &features[i], labels[i])))
+        .collect())
 }
 
 /// The label with the fewest documents when it has fewer than `folds`
@@ -106,18 +180,19 @@ impl std::fmt::Display for FoldShortfall {
 
 /// Scores a fitted model on labelled documents.
 pub fn evaluate(model: &Model, documents: &[LabeledDocument], method: &str) -> EvaluationSummary {
+    summarise(method, model.labels(), &outcomes(model, documents))
+}
+
+/// A fitted model's outcome on every document, in document order.
+pub fn outcomes(model: &Model, documents: &[LabeledDocument]) -> Vec<Outcome> {
     let pipeline = TextPipeline::new(model.text_config().clone());
-    let outcomes: Vec<Outcome> = documents
+    documents
         .iter()
         .map(|d| {
-            let features = pipeline.features(ArticleText {
-                title: &d.title,
-                body: &d.text,
-            });
+            let features = pipeline.features(d.article());
             outcome(model, &features, d.label)
         })
-        .collect();
-    summarise(method, model.labels(), &outcomes)
+        .collect()
 }
 
 fn outcome(model: &Model, features: &Features, truth: usize) -> Outcome {

@@ -15,7 +15,7 @@ use super::split::stratified_folds;
 use super::terms::{Columns, NumberedDocuments, TermCounts, TermTable, Vocabulary};
 use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
 use crate::error::{Error, Result};
-use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
+use crate::text::{Features, TextConfig, TextPipeline};
 
 /// Training hyper-parameters, unchecked.
 #[derive(Debug, Clone, PartialEq)]
@@ -477,12 +477,7 @@ pub fn extract_features(pipeline: &TextPipeline, documents: &[LabeledDocument]) 
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|d| {
-                            pipeline.features(ArticleText {
-                                title: &d.title,
-                                body: &d.text,
-                            })
-                        })
+                        .map(|d| pipeline.features(d.article()))
                         .collect::<Vec<_>>()
                 })
             })

@@ -28,6 +28,52 @@ pub struct EvaluationSummary {
     /// (the fields above pool all held-out predictions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<FoldSpread>,
+    /// With `--by FIELD`: the same metrics for each value of the field
+    /// (e.g. each source), in order of first appearance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupSummary>,
+}
+
+/// The metrics of the documents sharing one value of a field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    /// The field grouped by, e.g. `source`.
+    pub field: String,
+    /// Its value, e.g. `人民日报`.
+    pub value: String,
+    pub summary: EvaluationSummary,
+}
+
+/// One summary per distinct value of `groups` (parallel to `outcomes`), in
+/// order of first appearance.
+pub fn summarise_groups(
+    field: &str,
+    labels: &[String],
+    outcomes: &[Outcome],
+    groups: &[String],
+) -> Vec<GroupSummary> {
+    let mut values: Vec<&str> = Vec::new();
+    for group in groups {
+        if !values.contains(&group.as_str()) {
+            values.push(group);
+        }
+    }
+    values
+        .into_iter()
+        .map(|value| {
+            let members: Vec<Outcome> = outcomes
+                .iter()
+                .zip(groups)
+                .filter(|(_, g)| *g == value)
+                .map(|(o, _)| *o)
+                .collect();
+            GroupSummary {
+                field: field.to_owned(),
+                value: value.to_owned(),
+                summary: summarise(&format!("{field} = {value}"), labels, &members),
+            }
+        })
+        .collect()
 }
 
 /// Mean and sample standard deviation of one metric over folds.
@@ -144,6 +190,7 @@ pub fn summarise(method: &str, labels: &[String], outcomes: &[Outcome]) -> Evalu
         per_label,
         confusion,
         spread: None,
+        groups: Vec::new(),
     }
 }
 

@@ -20,7 +20,7 @@ mod validate;
 mod weighting;
 
 pub use artifact::{decode_bytes, load, load_limited, save, FORMAT_VERSION};
-pub use corpus::{read_corpus, read_unlabeled, LabeledDocument};
+pub use corpus::{field_values, read_corpus, read_unlabeled, LabeledDocument};
 pub use discriminative::DiscriminativeParams;
 pub use em::EmParams;
 pub use fit::{

@@ -8,6 +8,7 @@ use linfa_bayes::NaiveBayes;
 use ndarray::{Array1, Array2};
 
 use super::linfa_bridge::fit_linfa;
+use super::metrics::{summarise_groups, EvaluationSummary};
 use super::*;
 use crate::text::{ArticleText, Features};
 
@@ -209,11 +210,8 @@ fn evidence_is_taken_after_length_normalisation() {
     let model = params.fit(&documents).unwrap();
     let pipeline = params.pipeline();
     let body = &documents[0].text;
-    let once = pipeline.features(ArticleText { title: "", body });
-    let twice = pipeline.features(ArticleText {
-        title: "",
-        body: &format!("{body} {body}"),
-    });
+    let once = pipeline.features(ArticleText::new("", body));
+    let twice = pipeline.features(ArticleText::new("", &format!("{body} {body}")));
     let scores = model.score(&once);
     let ranking = scores.ranking();
     let a = model.evidence(&once, ranking[0], ranking[1], 5);
@@ -236,6 +234,61 @@ fn cross_validation_reports_spread_over_folds() {
     assert_eq!(spread.per_label.len(), 6);
     assert!((0.0..=1.0).contains(&spread.macro_f1.mean));
     assert!(spread.macro_f1.sd >= 0.0);
+}
+
+#[test]
+fn cross_validation_by_group_splits_the_pooled_outcomes_without_changing_them() {
+    let documents = fixture();
+    let params = plain_params();
+    let pooled = evaluate::cross_validate(&params, &documents, 4, 3).unwrap();
+    let (summary, outcomes) =
+        evaluate::cross_validate_with_outcomes(&params, &documents, &[], 4, 3).unwrap();
+    assert_eq!(summary, pooled);
+    assert_eq!(outcomes.len(), documents.len());
+    // Outcomes are in document order: each carries its document's label.
+    assert!(outcomes
+        .iter()
+        .zip(&documents)
+        .all(|(o, d)| o.truth == d.label));
+    let groups: Vec<String> = (0..documents.len())
+        .map(|i| if i % 3 == 0 { "a" } else { "b" }.to_string())
+        .collect();
+    let by = summarise_groups("half", &params.params().labels, &outcomes, &groups);
+    assert_eq!(by.len(), 2);
+    assert_eq!((by[0].value.as_str(), by[1].value.as_str()), ("a", "b"));
+    assert_eq!(
+        by[0].summary.documents + by[1].summary.documents,
+        pooled.documents
+    );
+    let correct = |s: &EvaluationSummary| (s.accuracy * s.documents as f64).round() as u64;
+    assert_eq!(
+        correct(&by[0].summary) + correct(&by[1].summary),
+        correct(&pooled)
+    );
+}
+
+#[test]
+fn leaving_a_group_out_scores_it_with_a_model_that_never_saw_it() {
+    let documents = fixture();
+    let params = plain_params();
+    let groups: Vec<String> = (0..documents.len())
+        .map(|i| if i % 2 == 0 { "even" } else { "odd" }.to_string())
+        .collect();
+    let summary =
+        evaluate::leave_one_group_out(&params, &documents, &[], "parity", &groups).unwrap();
+    assert_eq!(summary.documents, documents.len() as u64);
+    assert_eq!(summary.groups.len(), 2);
+    // The odd group scored by a model fitted on the even documents alone.
+    let even: Vec<LabeledDocument> = documents.iter().step_by(2).cloned().collect();
+    let odd: Vec<LabeledDocument> = documents.iter().skip(1).step_by(2).cloned().collect();
+    let model = params.fit(&even).unwrap();
+    let expected = evaluate::evaluate(&model, &odd, "x");
+    assert_eq!(summary.groups[1].value, "odd");
+    assert_eq!(summary.groups[1].summary.confusion, expected.confusion);
+    // One group is nothing to leave out.
+    let one = vec!["all".to_string(); documents.len()];
+    let error = evaluate::leave_one_group_out(&params, &documents, &[], "x", &one).unwrap_err();
+    assert!(error.to_string().contains("at least two values"), "{error}");
 }
 
 #[test]

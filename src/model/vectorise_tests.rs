@@ -43,10 +43,7 @@ fn fixture_articles() -> Vec<(String, String)> {
 
 fn assert_paths_agree(model: &Model, pipeline: &TextPipeline) {
     for (title, body) in fixture_articles() {
-        let article = ArticleText {
-            title: &title,
-            body: &body,
-        };
+        let article = ArticleText::new(&title, &body);
         let features = pipeline.features(article);
         let vector = model.vectorise(pipeline, article);
         assert_eq!(
@@ -79,7 +76,7 @@ fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
     let articles = fixture_articles();
     let features: Vec<_> = articles
         .iter()
-        .map(|(title, body)| pipeline.features(ArticleText { title, body }))
+        .map(|(title, body)| pipeline.features(ArticleText::new(title, body)))
         .collect();
     let labels: Vec<usize> = (0..features.len()).map(|i| i % 6).collect();
     let model = params.fit_features(&features, &labels).unwrap();
@@ -127,7 +124,7 @@ fn a_pair_of_tokens_with_underscores_finds_its_bigram() {
         .term("foo_bar_baz")
         .expect("in the vocabulary");
     for body in ["foo_bar baz", "foo bar_baz", "foo_bar_baz"] {
-        let vector = model.vectorise(&pipeline, ArticleText { title: "", body });
+        let vector = model.vectorise(&pipeline, ArticleText::new("", body));
         assert!(
             vector.row.iter().any(|&(t, _)| t == id),
             "{body:?} counts foo_bar_baz"

@@ -56,10 +56,7 @@ impl Classifier {
                 if cancelled() {
                     return Err(Error::Cancelled);
                 }
-                let text = ArticleText {
-                    title: &article.title,
-                    body: &article.body,
-                };
+                let text = ArticleText::new(&article.title, &article.body);
                 let outcome = match self.classify(text, options) {
                     Ok(result) => PageOutcome::Classified(result),
                     Err(Error::InvalidArticle(reason)) => PageOutcome::Skipped(reason),

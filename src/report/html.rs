@@ -45,6 +45,7 @@ pub fn render_report(input: &ReportInput<'_>) -> Result<String, ReportError> {
     page.push_str("</figure>\n");
     per_label_table(&mut page, input);
     page.push_str("</section>\n");
+    groups_section(&mut page, input);
 
     page.push_str("<section id=\"reliability\">\n<h2>Reliability diagram</h2>\n<p>Documents binned by the confidence of their answer (10 equal-width bins, as in ECE); a bar is how often the answers in its bin were right. A calibrated model's bars reach the diagonal.</p>\n<figure>");
     page.push_str(&reliability_diagram(&bins)?);
@@ -69,6 +70,40 @@ fn per_label_table(page: &mut String, input: &ReportInput<'_>) {
         );
     }
     page.push_str("</table>\n");
+}
+
+/// With `eval --by FIELD`: one row per value of the field (e.g. per
+/// source), so that a good pooled figure cannot hide a weak source.
+fn groups_section(page: &mut String, input: &ReportInput<'_>) {
+    let Some(first) = input.summary.groups.first() else {
+        return;
+    };
+    let _ = write!(
+        page,
+        "<section id=\"groups\">\n<h2>By {field}</h2>\n<table id=\"groups-table\"><tr><th>{field}</th><th>documents</th><th>accuracy</th><th>macro-F1</th><th>ECE</th>",
+        field = escape(&first.field)
+    );
+    for m in &input.summary.per_label {
+        let _ = write!(page, "<th>F1 {}</th>", escape(&m.label));
+    }
+    page.push_str("</tr>\n");
+    for group in &input.summary.groups {
+        let g = &group.summary;
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.4}</td><td class=\"num\">{:.4}</td><td class=\"num\">{:.4}</td>",
+            escape(&group.value),
+            g.documents,
+            g.accuracy,
+            g.macro_f1,
+            g.expected_calibration_error
+        );
+        for m in &g.per_label {
+            let _ = write!(page, "<td class=\"num\">{:.4}</td>", m.f1);
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table>\n</section>\n");
 }
 
 fn mistakes_section(page: &mut String, input: &ReportInput<'_>) {

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use crate::classifier::{Classifier, ClassifyOptions};
 use crate::model::metrics::{EvaluationSummary, ECE_BINS};
 use crate::model::{LabeledDocument, TermEvidence};
-use crate::text::ArticleText;
 
 pub use html::render_report;
 
@@ -83,10 +82,7 @@ pub fn collect_verdicts(
     let mut verdicts = Vec::with_capacity(documents.len());
     let mut unclassifiable = 0;
     for document in documents {
-        let article = ArticleText {
-            title: &document.title,
-            body: &document.text,
-        };
+        let article = document.article();
         let Ok(classification) = classifier.classify(article, &options) else {
             unclassifiable += 1;
             continue;

@@ -1,6 +1,6 @@
 use super::html::escape;
 use super::*;
-use crate::model::metrics::{summarise, Outcome};
+use crate::model::metrics::{summarise, EvaluationSummary, Outcome};
 
 fn verdict(truth: usize, predicted: usize, confidence: f64) -> Verdict {
     Verdict {
@@ -94,4 +94,42 @@ fn the_page_has_three_figures_and_escapes_titles() {
     assert_eq!(mistakes.matches("<tr>").count(), 2);
     assert!(mistakes.contains("<td>alpha</td><td>beta</td>"));
     assert!(mistakes.contains("港口 +1.25"));
+}
+
+#[test]
+fn a_summary_by_source_gets_one_row_per_source_and_none_without() {
+    let labels = vec!["alpha".to_string(), "beta".to_string()];
+    let verdicts = vec![verdict(0, 0, 0.9), verdict(1, 0, 0.8), verdict(1, 1, 0.7)];
+    let outcomes: Vec<Outcome> = verdicts
+        .iter()
+        .map(|v| Outcome {
+            truth: v.truth,
+            predicted: v.predicted,
+            confidence: v.confidence,
+        })
+        .collect();
+    let mut summary = summarise("unit test", &labels, &outcomes);
+    fn input<'a>(summary: &'a EvaluationSummary, verdicts: &[Verdict]) -> ReportInput<'a> {
+        ReportInput {
+            summary,
+            model_description: "model m".into(),
+            verdicts: verdicts.to_vec(),
+            unclassifiable: 0,
+        }
+    }
+    let plain = render_report(&input(&summary, &verdicts)).unwrap();
+    assert!(!plain.contains("id=\"groups\""));
+
+    let sources = ["<tv>".to_string(), "报纸".into(), "报纸".into()];
+    summary.groups =
+        crate::model::metrics::summarise_groups("source", &labels, &outcomes, &sources);
+    let page = render_report(&input(&summary, &verdicts)).unwrap();
+    let table = &page[page.find("id=\"groups-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 3, "{table}");
+    assert!(
+        table.contains("<td>&lt;tv&gt;</td><td class=\"num\">1</td><td class=\"num\">1.0000</td>")
+    );
+    // 报纸: one beta right, one wrong: accuracy 0.5.
+    assert!(table.contains("<td>报纸</td><td class=\"num\">2</td><td class=\"num\">0.5000</td>"));
 }

@@ -9,7 +9,9 @@ use crate::text::ArticleText;
 
 pub(super) fn article_text(article: &proto::Article) -> ArticleText<'_> {
     ArticleText {
+        kicker: &article.kicker,
         title: &article.title,
+        subtitle: &article.subtitle,
         body: &article.body,
     }
 }

@@ -90,7 +90,14 @@ fn text_bytes(message: &Result<ClassifyRequest, Status>) -> usize {
     match message {
         Ok(ClassifyRequest {
             article: Some(a), ..
-        }) => a.id.len() + a.title.len() + a.body.len(),
+        }) => {
+            a.id.len()
+                + a.kicker.len()
+                + a.title.len()
+                + a.subtitle.len()
+                + a.byline.len()
+                + a.body.len()
+        }
         _ => 0,
     }
 }

@@ -189,8 +189,11 @@ impl RequestGuard {
     /// arrived, with no more of its text than `log_text_prefix` allows, and
     /// returns what classifying it costs.
     pub fn check_article(&self, article: &Article) -> Result<Cost, Status> {
-        let cost =
-            self.check_text("title", &article.title)? + self.check_text("body", &article.body)?;
+        let cost = self.check_text("kicker", &article.kicker)?
+            + self.check_text("title", &article.title)?
+            + self.check_text("subtitle", &article.subtitle)?
+            + self.check_text("byline", &article.byline)?
+            + self.check_text("body", &article.body)?;
         let shown = self.limits.log_text_prefix;
         tracing::debug!(
             id = %log_field(&article.id, ID_SHOWN_CHARS),
@@ -347,6 +350,7 @@ mod tests {
             id: "b".into(),
             title: String::new(),
             body: body.into(),
+            ..Article::default()
         };
         assert!(g.check_batch(&[article("港口"), article("码头")]).is_ok());
         let err = g

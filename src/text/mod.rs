@@ -21,11 +21,30 @@ use std::borrow::Cow;
 
 use jieba_rs::Jieba;
 
-/// The title and body of one article, borrowed.
-#[derive(Debug, Clone, Copy)]
+/// One article's text as the model reads it, borrowed: the headline block
+/// (a newspaper's kicker above the headline, the headline, the deck below
+/// it) and the body. A byline is not part of it: names carry no topic, and
+/// cross-validation did not favour reading them (docs/accuracy.md).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ArticleText<'a> {
+    /// The kicker (引题) printed above the headline; often empty.
+    pub kicker: &'a str,
     pub title: &'a str,
+    /// The deck (副题) printed below the headline; often empty.
+    pub subtitle: &'a str,
     pub body: &'a str,
+}
+
+impl<'a> ArticleText<'a> {
+    /// An article with a headline and a body only (no kicker or deck).
+    pub const fn new(title: &'a str, body: &'a str) -> Self {
+        Self {
+            kicker: "",
+            title,
+            subtitle: "",
+            body,
+        }
+    }
 }
 
 /// Normaliser, segmenter and feature builder configured by a [`TextConfig`].
@@ -62,7 +81,10 @@ impl TextPipeline {
 
     /// The features of one article, named: training, evaluation and reports.
     pub fn features(&self, article: ArticleText<'_>) -> Features {
-        let title_and_body = article.title.len() + article.body.len();
+        let title_and_body = article.kicker.len()
+            + article.title.len()
+            + article.subtitle.len()
+            + article.body.len();
         // Sized for a typical article's distinct terms; grows if needed.
         let mut builder = features::FeatureBuilder::with_capacity(title_and_body / 6);
         self.features_into(article, &mut builder);
@@ -72,7 +94,13 @@ impl TextPipeline {
     /// Feeds one article's terms to `sink`: the single text path behind
     /// [`Self::features`] and the model's id-based serving path.
     pub fn features_into(&self, article: ArticleText<'_>, sink: &mut impl TermSink) {
+        // Each part of the headline block is cut on its own, so that no word
+        // pair spans the kicker and the headline; all take the title weight.
+        // Empty parts add nothing: an article without kicker or deck has
+        // exactly the features it had before they existed.
+        let kicker = normalise(article.kicker);
         let title = normalise(article.title);
+        let subtitle = normalise(article.subtitle);
         let mut body = normalise(article.body);
         if self.config.strip_boilerplate {
             // Most articles have no boilerplate: keep the body rather than
@@ -84,7 +112,9 @@ impl TextPipeline {
         let hmm = self.config.hmm;
         let (lead, rest) = split_lead(&body);
         let weighted_parts = [
+            (kicker.as_str(), self.config.title_weight),
             (title.as_str(), self.config.title_weight),
+            (subtitle.as_str(), self.config.title_weight),
             (lead, self.config.lead_weight),
             (rest, 1.0),
         ];

@@ -42,11 +42,44 @@ fn title_tokens_count_more_than_body_tokens() {
         title_weight: 3.0,
         ..TextConfig::default()
     });
-    let f = p.features(ArticleText {
-        title: "码头",
-        body: "码头",
-    });
+    let f = p.features(ArticleText::new("码头", "码头"));
     assert_eq!(f.get("码头"), 4.0);
+}
+
+#[test]
+fn kicker_and_deck_count_like_the_title_and_pair_with_nothing_across() {
+    let p = TextPipeline::new(TextConfig {
+        title_weight: 3.0,
+        bigrams: true,
+        ..TextConfig::default()
+    });
+    let article = ArticleText {
+        kicker: "港口",
+        title: "货物",
+        subtitle: "码头",
+        body: "码头",
+    };
+    let f = p.features(article);
+    assert_eq!(f.get("港口"), 3.0);
+    assert_eq!(f.get("货物"), 3.0);
+    assert_eq!(f.get("码头"), 4.0);
+    assert_eq!(
+        f.get("港口_货物"),
+        0.0,
+        "no pair across kicker and headline"
+    );
+    assert_eq!(f.get("货物_码头"), 0.0, "no pair across headline and deck");
+    // Without kicker and deck, the features are those of headline and body.
+    let plain = ArticleText {
+        kicker: "",
+        subtitle: "",
+        ..article
+    };
+    assert_eq!(
+        p.features(plain),
+        p.features(ArticleText::new("货物", "码头"))
+    );
+    assert_eq!(p.features(plain).get("港口"), 0.0);
 }
 
 #[test]
@@ -56,15 +89,9 @@ fn bigrams_join_adjacent_tokens_within_a_part() {
         title_weight: 1.0,
         ..TextConfig::default()
     });
-    let f = p.features(ArticleText {
-        title: "",
-        body: "港口 货物",
-    });
+    let f = p.features(ArticleText::new("", "港口 货物"));
     assert_eq!(f.get("港口_货物"), 1.0);
-    let split = p.features(ArticleText {
-        title: "港口",
-        body: "货物",
-    });
+    let split = p.features(ArticleText::new("港口", "货物"));
     assert_eq!(split.get("港口_货物"), 0.0, "no pair across title and body");
 }
 
@@ -88,10 +115,7 @@ fn user_words_segment_as_one_token() {
 fn empty_and_punctuation_only_text_has_no_features() {
     let p = pipeline();
     for text in ["", "   ", "，。！？……", "2022 12.5"] {
-        let f = p.features(ArticleText {
-            title: text,
-            body: text,
-        });
+        let f = p.features(ArticleText::new(text, text));
         assert!(f.is_empty(), "{text:?} gave {f:?}");
     }
 }
@@ -113,15 +137,9 @@ fn lead_sentence_tokens_count_lead_weight_times() {
         title_weight: 1.0,
         ..TextConfig::default()
     });
-    let f = p.features(ArticleText {
-        title: "",
-        body: "码头扩建。码头通航！码头",
-    });
+    let f = p.features(ArticleText::new("", "码头扩建。码头通航！码头"));
     assert_eq!(f.get("码头"), 5.0, "3 for the first sentence, 1 each after");
-    let no_end = p.features(ArticleText {
-        title: "",
-        body: "码头扩建",
-    });
+    let no_end = p.features(ArticleText::new("", "码头扩建"));
     assert_eq!(
         no_end.get("码头"),
         3.0,
@@ -137,7 +155,7 @@ fn boilerplate_is_stripped_only_when_configured() {
             strip_boilerplate: strip,
             ..TextConfig::default()
         })
-        .features(ArticleText { title: "", body })
+        .features(ArticleText::new("", body))
     };
     assert!(tokens_with(false).get("新华社") > 0.0);
     let stripped = tokens_with(true);
@@ -196,10 +214,7 @@ fn char_bigrams_pair_adjacent_han_characters_only() {
         title_weight: 1.0,
         ..TextConfig::default()
     });
-    let f = p.features(ArticleText {
-        title: "",
-        body: "港口a码头",
-    });
+    let f = p.features(ArticleText::new("", "港口a码头"));
     assert_eq!(f.get("#港口"), 1.0);
     assert_eq!(f.get("#码头"), 1.0);
     assert_eq!(f.get("#口码"), 0.0, "no pair across a non-Han character");

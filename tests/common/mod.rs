@@ -123,6 +123,7 @@ pub fn article(id: &str, title: &str, body: &str) -> Article {
         id: id.into(),
         title: title.into(),
         body: body.into(),
+        ..Article::default()
     }
 }
 
