@@ -44,6 +44,9 @@ pub struct ConfigArgs {
     /// Also use adjacent Han-character pairs as features.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     char_bigrams: bool,
+    /// Convert traditional characters to simplified before segmenting.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    traditional_to_simplified: bool,
     /// Drop datelines, bylines, photo credits and editor lines.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     strip_boilerplate: bool,
@@ -134,6 +137,7 @@ impl ConfigArgs {
                 bigrams: self.bigrams,
                 char_bigrams: self.char_bigrams,
                 strip_boilerplate: self.strip_boilerplate,
+                traditional_to_simplified: self.traditional_to_simplified,
                 user_words,
                 ..TextConfig::default()
             },

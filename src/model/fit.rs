@@ -544,7 +544,7 @@ pub fn describe(params: &TrainParams) -> String {
         "multinomial"
     };
     format!(
-        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, discriminative_rounds={}, discriminative_step={}, discriminative_loss_power={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, hmm={}, user_words={}",
+        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, discriminative_rounds={}, discriminative_step={}, discriminative_loss_power={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, traditional_to_simplified={}, hmm={}, user_words={}",
         params.alpha,
         params.min_df,
         w.sublinear_tf,
@@ -564,6 +564,7 @@ pub fn describe(params: &TrainParams) -> String {
         t.bigrams,
         t.char_bigrams,
         t.strip_boilerplate,
+        t.traditional_to_simplified,
         t.hmm,
         t.user_words.len()
     )

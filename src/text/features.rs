@@ -33,6 +33,12 @@ pub struct TextConfig {
     /// segmentation mistakes and to words the dictionary lacks.
     #[serde(default)]
     pub char_bigrams: bool,
+    /// Convert traditional characters to simplified ones before segmenting
+    /// (OpenCC `t2s`): the dictionary and the training data are simplified.
+    /// Off in models trained before it existed, which keep their features
+    /// (and, not written when off, their bytes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traditional_to_simplified: bool,
 }
 
 fn one() -> f64 {
@@ -49,6 +55,7 @@ impl Default for TextConfig {
             strip_boilerplate: false,
             lead_weight: 1.0,
             char_bigrams: false,
+            traditional_to_simplified: false,
         }
     }
 }

@@ -8,6 +8,7 @@
 mod boilerplate;
 mod features;
 mod normalise;
+mod script;
 mod segment;
 mod stopwords;
 
@@ -64,7 +65,20 @@ impl TextPipeline {
             // A frequency high enough that jieba keeps the term whole.
             jieba.add_word(word, Some(USER_WORD_FREQUENCY), None);
         }
+        if config.traditional_to_simplified {
+            script::warm_up();
+        }
         Self { jieba, config }
+    }
+
+    /// `text` as the segmenter reads it: normalised (see [`normalise`]),
+    /// then in simplified characters when the config says so.
+    fn prepare(&self, text: &str) -> String {
+        let normalised = normalise(text);
+        if !self.config.traditional_to_simplified {
+            return normalised;
+        }
+        script::simplified(&normalised).unwrap_or(normalised)
     }
 
     pub fn config(&self) -> &TextConfig {
@@ -73,7 +87,7 @@ impl TextPipeline {
 
     /// Content tokens of `text` in order: normalised, segmented, filtered.
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        let normalised = normalise(text);
+        let normalised = self.prepare(text);
         segment::content_tokens(&self.jieba, &normalised, self.config.hmm)
             .map(str::to_owned)
             .collect()
@@ -98,10 +112,10 @@ impl TextPipeline {
         // pair spans the kicker and the headline; all take the title weight.
         // Empty parts add nothing: an article without kicker or deck has
         // exactly the features it had before they existed.
-        let kicker = normalise(article.kicker);
-        let title = normalise(article.title);
-        let subtitle = normalise(article.subtitle);
-        let mut body = normalise(article.body);
+        let kicker = self.prepare(article.kicker);
+        let title = self.prepare(article.title);
+        let subtitle = self.prepare(article.subtitle);
+        let mut body = self.prepare(article.body);
         if self.config.strip_boilerplate {
             // Most articles have no boilerplate: keep the body rather than
             // copy it.
