@@ -202,7 +202,8 @@ CONTAINERS=()
 phase build
 mkdir -p "$WORK"
 echo "buildah bud --isolation chroot -t $IMAGE (log: $WORK/build.log)"
-bud=(--isolation chroot --pull=never --layers -f Dockerfile -t "$IMAGE")
+# --force-rm: no working container is left behind when a step fails.
+bud=(--isolation chroot --pull=never --layers --force-rm -f Dockerfile -t "$IMAGE")
 # The RUN steps fetch crates over HTTPS with the build machine's trust store,
 # bound read-only over the image's (a machine whose egress goes through a
 # TLS-inspecting proxy trusts the proxy's CA only there). It is not copied
@@ -238,6 +239,9 @@ MNT=$(buildah mount "$CTR")
 mkdir -p "$MNT/proc" "$MNT/dev"
 mount -t proc proc "$MNT/proc" && MOUNTS+=("$MNT/proc")
 mount --bind /dev "$MNT/dev" && MOUNTS+=("$MNT/dev")
+bin=$MNT${entrypoint[0]}
+[ -x "$bin" ] || die "${entrypoint[0]} is not an executable in the image"
+echo "binary: ${entrypoint[0]}, $(du -m "$bin" | cut -f1) MB"
 uid=${user%%:*}
 home=$(awk -F: -v u="$uid" '$3 == u || $1 == u {print $6; exit}' "$MNT/etc/passwd")
 addr=127.0.0.1:$PORT
