@@ -10,6 +10,10 @@
 #
 # Serve another model: mount it and set POLICY_CLASSIFIER_MODEL, e.g.
 #   -v $PWD/models:/models:ro -e POLICY_CLASSIFIER_MODEL=/models/my.model
+#
+# Without Docker or registry access: scripts/build-image.sh builds this file
+# with buildah on local stand-ins for both base images and checks the result
+# (health and one Classify); see docs/operations.md.
 
 # The toolchain the lockfile is tested with; build.rs needs no system protoc.
 FROM rust:1.95-bookworm AS build
