@@ -32,9 +32,9 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}  # 2026-01-01T00:00:00
 cargo run --release --quiet -- train \
   --data "${FILES[@]}" \
   --out models/default.model --force \
-  --strip-boilerplate true --bigrams true --char-bigrams true --title-weight 2 --lead-weight 1 \
+  --traditional-to-simplified true --strip-boilerplate true --bigrams true --char-bigrams true --title-weight 2 --lead-weight 1 \
   --sublinear-tf false --idf true --l2 true \
-  --complement false --alpha 0.05 --min-df 2 --prior-weight 1 \
+  --complement false --alpha 0.05 --min-df 3 --prior-weight 1 \
   --dmnb-rounds 3 --dmnb-step 10 --dmnb-loss-power 0.5 \
   --calibration temperature-and-bias --calibration-folds 5 \
   --cv 5 --seed 17 \

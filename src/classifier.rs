@@ -28,9 +28,12 @@ pub struct Classification {
     pub scores: Vec<(String, f64)>,
     /// Terms that favour `label` over the runner-up, strongest first.
     pub evidence: Vec<TermEvidence>,
-    /// Set when `min_confidence` turned the answer into [`FALLBACK_LABEL`]:
-    /// why, e.g. `confidence 0.41 for trade is below min_confidence 0.6`.
+    /// Set when the answer abstained to [`FALLBACK_LABEL`]: why, e.g.
+    /// `confidence 0.41 for trade is below min_confidence 0.6`, or that the
+    /// model knows too few of the article's words.
     pub abstain_reason: Option<String>,
+    /// The share of the article's word tokens the model knows, in [0, 1].
+    pub coverage: f64,
 }
 
 /// The model shipped in `models/`, built into the binary so that `serve`
@@ -110,6 +113,12 @@ impl Classifier {
                 "article has no words to classify: title and body are empty or only punctuation, numbers and stop words".into(),
             ));
         }
+        let coverage = vector.coverage();
+        if let Some(min) = self.model.min_coverage().filter(|&min| coverage < min) {
+            if let Some(fallback) = self.fallback_label() {
+                return Ok(self.knows_too_little(fallback, coverage, min));
+            }
+        }
         let scores = self.model.score_vector(&vector);
         let ranking = scores.ranking();
         let (top, runner_up) = (ranking[0], ranking[1]);
@@ -143,7 +152,34 @@ impl Classifier {
                     options.min_confidence.unwrap_or_default(),
                 )
             }),
+            coverage,
         })
+    }
+
+    /// The answer for an article the model cannot read: the fallback label,
+    /// every label equally likely (the scores say it knows nothing), no
+    /// evidence, and why.
+    fn knows_too_little(&self, fallback: usize, coverage: f64, min: f64) -> Classification {
+        let labels = self.model.labels();
+        let uniform = 1.0 / labels.len() as f64;
+        let scores = std::iter::once(fallback)
+            .chain((0..labels.len()).filter(|&l| l != fallback))
+            .map(|l| (labels[l].clone(), uniform))
+            .collect();
+        Classification {
+            label: labels[fallback].clone(),
+            confidence: uniform,
+            scores,
+            evidence: Vec::new(),
+            abstain_reason: Some(format!(
+                "coverage {coverage:.2}: the model knows too few of the article's words (below {min:.2}); another language or script, or not news?"
+            )),
+            coverage,
+        }
+    }
+
+    fn fallback_label(&self) -> Option<usize> {
+        self.model.labels().iter().position(|l| l == FALLBACK_LABEL)
     }
 
     /// Validates options once; returns the fallback label's index when
@@ -157,8 +193,7 @@ impl Classifier {
                 "min_confidence must be within [0, 1], is {min}"
             )));
         }
-        let fallback = self.model.labels().iter().position(|l| l == FALLBACK_LABEL);
-        fallback.map(Some).ok_or_else(|| {
+        self.fallback_label().map(Some).ok_or_else(|| {
             Error::InvalidRequest(format!(
                 "min_confidence needs a model with an {FALLBACK_LABEL:?} label"
             ))
@@ -268,5 +303,40 @@ mod answer_tests {
         let reason = result.abstain_reason.expect("abstained");
         assert!(reason.contains(&plain.label), "{reason}");
         assert!(reason.ends_with("is below min_confidence 1"), "{reason}");
+    }
+
+    #[test]
+    fn text_the_model_cannot_read_abstains_and_says_it_knows_nothing() {
+        let classifier = shipped();
+        let min = classifier
+            .model()
+            .min_coverage()
+            .expect("the shipped model records coverage");
+        assert!((0.05..0.9).contains(&min), "{min}");
+        let news = classifier
+            .classify(RETURN_TO_WORK, &ClassifyOptions::default())
+            .unwrap();
+        assert!(news.coverage > 0.9, "{}", news.coverage);
+        assert_eq!(news.abstain_reason, None);
+        // Written for this test: an English metro story and gibberish.
+        for (title, body) in [
+            (
+                "New metro line opens",
+                "The city opened a new subway line with fifteen stations.",
+            ),
+            ("xyzzy qwerty", "asdf zxcv plugh"),
+        ] {
+            let answer = classifier
+                .classify(ArticleText::new(title, body), &ClassifyOptions::default())
+                .unwrap();
+            assert!(answer.coverage < min, "{title}: {}", answer.coverage);
+            assert_eq!(answer.label, FALLBACK_LABEL);
+            let uniform = 1.0 / classifier.model().labels().len() as f64;
+            assert_eq!(answer.confidence, uniform);
+            assert!(answer.scores.iter().all(|(_, p)| *p == uniform));
+            assert_eq!(answer.scores[0].0, FALLBACK_LABEL);
+            let reason = answer.abstain_reason.expect("abstained");
+            assert!(reason.starts_with("coverage 0."), "{reason}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`classifier`]: the core API: article in, classification out.
 //! - [`page`]: split a newspaper page into articles (and classify each).
 //! - [`report`]: the HTML evaluation report (`eval --report`).
+//! - [`suggest`]: which unlabelled articles to label next.
 //! - [`service`]: tonic handlers, health, reflection.
 //! - [`files`]: atomic output files, bounded reads of model files.
 //! - [`cli`]: the `policy-classifier` command line.
@@ -19,6 +20,7 @@ pub mod page;
 pub mod proto;
 pub mod report;
 pub mod service;
+pub mod suggest;
 pub mod text;
 
 pub use classifier::{Classification, Classifier, ClassifyOptions};

@@ -495,7 +495,22 @@ fn train_default_model_script_names_the_corpus_it_needs() {
     let expected = dir.path().join("no-such-labeled.jsonl");
     assert!(
         stderr.contains(&format!("{} does not exist", expected.display()))
-            && stderr.contains("CORPUS=path/to/labeled.jsonl"),
+            && stderr.contains("CORPUS=tv.jsonl:papers.jsonl"),
+        "{stderr}"
+    );
+    // Several files, colon-separated: the missing one is named.
+    std::fs::write(dir.path().join("tv.jsonl"), "").unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("CORPUS", "tv.jsonl:no-such-papers.jsonl")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let missing = dir.path().join("no-such-papers.jsonl");
+    assert!(
+        stderr.contains(&format!("{} does not exist", missing.display())),
         "{stderr}"
     );
 }

@@ -93,7 +93,9 @@ fn an_unknown_key_is_refused_and_corpus_keys_are_accepted() {
     let stderr = stderr(&out);
     assert!(
         stderr.contains("standard input:1: unknown key \"headline\"")
-            && stderr.contains(r#""id", "title", "text", "body""#),
+            && stderr.contains(
+                r#""id", "kicker", "intro_title", "title", "subtitle", "byline", "text", "body""#
+            ),
         "{stderr}"
     );
     let corpus_line = r#"{"id": "c", "title": "海关通关便利", "text": "进口关税下调。", "label": "trade", "sample": "s", "source": "x", "date": "2020-01-01", "page": 1, "page_name": "p", "intro_title": "", "subtitle": "", "byline": ""}"#;

@@ -259,3 +259,58 @@ fn eval_by_a_field_reports_each_value_and_leave_one_out_trains_without_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn suggest_writes_the_uncertain_articles_ready_to_label_and_keeps_their_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = dir.path().join("pool.jsonl");
+    // Written for this test: two stories mixing labels, a reprint of one,
+    // a clear one and an English one the model cannot read.
+    let lines = [
+        r#"{"id": "mix", "source": "测试报", "title": "港口扩建带动招聘", "text": "港口码头扩建工程开工，企业招聘工人，外贸集装箱航线增加。"}"#,
+        r#"{"id": "mix-copy", "title": "港口扩建带动招聘", "text": "港口码头扩建工程开工，企业招聘工人，外贸集装箱航线增加。"}"#,
+        r#"{"id": "clear", "title": "海关推广关税保证保险", "text": "进口企业先通关后缴税，外贸企业受益。"}"#,
+        r#"{"id": "en", "title": "Port expansion", "text": "The port hired workers and added routes."}"#,
+    ];
+    std::fs::write(&pool, lines.join("\n")).unwrap();
+    let out = dir.path().join("next.jsonl");
+    let args = [
+        "suggest",
+        pool.to_str().unwrap(),
+        "-n",
+        "5",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let first = run(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("suggested 2 of 4 articles"),
+        "{}",
+        stderr(&first)
+    );
+    let picked: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = picked.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"clear") && !ids.contains(&"en"), "{ids:?}");
+    for p in &picked {
+        assert_eq!(p["label"], "");
+        assert_ne!(p["guess"], p["runner_up"]);
+        assert!(p["guess_probability"].as_f64() >= p["runner_up_probability"].as_f64());
+    }
+    if ids[0] == "mix" {
+        assert_eq!(picked[0]["source"], "测试报", "the pool's fields are kept");
+    }
+    // An existing output is kept unless --force.
+    let again = run(&args);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("pass --force"),
+        "{}",
+        stderr(&again)
+    );
+}

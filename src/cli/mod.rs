@@ -9,6 +9,7 @@ mod log_lines;
 mod logging;
 pub mod progress;
 mod serve;
+mod suggest;
 mod train;
 mod train_splitter;
 mod train_summary;
@@ -47,6 +48,8 @@ enum Command {
     EvalPages(eval_pages::EvalPagesArgs),
     /// Train the page splitter on real pages (one JSONL file a page).
     TrainSplitter(train_splitter::TrainSplitterArgs),
+    /// Pick the unlabelled articles whose labels would teach the model most.
+    Suggest(suggest::SuggestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args),
         Command::EvalPages(args) => eval_pages::run(args),
         Command::TrainSplitter(args) => train_splitter::run(args),
+        Command::Suggest(args) => suggest::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

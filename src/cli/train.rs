@@ -7,6 +7,7 @@ use clap::Args;
 use super::{progress, train_summary, CliResult};
 use crate::error::Error;
 use crate::model::corpus::duplicate_ids;
+use crate::model::coverage::CoverageStats;
 use crate::model::evaluate::cross_validate_semi_supervised;
 use crate::model::{
     extract_features, read_corpus, read_unlabeled, save, Calibration, DiscriminativeParams,
@@ -30,7 +31,7 @@ pub struct ConfigArgs {
     #[arg(long, default_value_t = 0.05)]
     alpha: f64,
     /// Minimum number of documents a term must appear in.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 3)]
     min_df: usize,
     /// Weight of title tokens relative to body tokens.
     #[arg(long, default_value_t = TextConfig::default().title_weight)]
@@ -272,6 +273,10 @@ pub fn run(args: TrainArgs) -> CliResult {
         eprint!("{}", super::eval::render(&evaluation));
         model.set_evaluation(evaluation);
     }
+    let coverage = CoverageStats::measure(&model, &pipeline, &documents);
+    if let Some(coverage) = coverage {
+        model.set_coverage(coverage);
+    }
     let version = save(&mut model, &args.out, args.force)?;
 
     eprint!(
@@ -283,6 +288,12 @@ pub fn run(args: TrainArgs) -> CliResult {
         unlabeled.len(),
         calibration_summary(&params, &labels, model.temperature())
     );
+    if let Some(c) = coverage {
+        eprintln!(
+            "coverage of the training documents: mean {:.3}, 99% reach {:.3}; answers below {:.3} abstain to \"other\"",
+            c.mean, c.p01, c.min_coverage
+        );
+    }
     for warning in [wordless, duplicates].into_iter().flatten() {
         eprintln!("{warning}");
     }

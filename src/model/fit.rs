@@ -334,6 +334,7 @@ impl ValidTrainParams {
                 documents_per_label,
                 configuration: describe(params),
                 evaluation: None,
+                coverage: None,
             },
         };
         self.estimate(&mut parts, &class_sums, &label_mass)?;

@@ -4,6 +4,7 @@
 mod artifact;
 mod calibrate;
 pub mod corpus;
+pub mod coverage;
 mod discriminative;
 mod em;
 pub mod evaluate;

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::EvaluationSummary;
-use super::term_ids::{DenseSums, IdCounter, TermIds};
+use super::term_ids::{Coverage, DenseSums, IdCounter, TermIds};
 use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
 use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
@@ -25,6 +25,11 @@ pub struct TrainingMetadata {
     pub configuration: String,
     /// Measured on data the evaluated models did not train on.
     pub evaluation: Option<EvaluationSummary>,
+    /// The training documents' coverage and the abstain threshold fitted on
+    /// it; absent in models trained before coverage existed (which never
+    /// abstain for it) and not written then, so their bytes are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<super::coverage::CoverageStats>,
 }
 
 /// Everything a model file holds, in the order the format documents.
@@ -183,6 +188,16 @@ impl Model {
         self.parts.metadata.evaluation = Some(evaluation);
     }
 
+    /// Records the training documents' coverage (see `coverage.rs`).
+    pub fn set_coverage(&mut self, coverage: super::coverage::CoverageStats) {
+        self.parts.metadata.coverage = Some(coverage);
+    }
+
+    /// Below this coverage an answer abstains; `None` for older models.
+    pub fn min_coverage(&self) -> Option<f64> {
+        self.parts.metadata.coverage.map(|c| c.min_coverage)
+    }
+
     pub(crate) fn set_version(&mut self, version: String) {
         self.version = version;
     }
@@ -237,13 +252,17 @@ impl Model {
         thread_local! {
             static SUMS: RefCell<DenseSums> = RefCell::default();
         }
-        let (mut row, terms_seen) = SUMS.with_borrow_mut(|sums| {
+        let (mut row, terms_seen, coverage) = SUMS.with_borrow_mut(|sums| {
             let mut counter = IdCounter::new(&self.term_ids, sums);
             pipeline.features_into(article, &mut counter);
             counter.finish()
         });
         self.parts.weighting.apply(&mut row, &self.parts.idf);
-        ArticleVector { row, terms_seen }
+        ArticleVector {
+            row,
+            terms_seen,
+            coverage,
+        }
     }
 
     /// Joint log-likelihood of every label: the class log prior plus each
@@ -359,9 +378,15 @@ impl Model {
 pub struct ArticleVector {
     pub(super) row: SparseRow,
     terms_seen: usize,
+    coverage: Coverage,
 }
 
 impl ArticleVector {
+    /// The share of the article's word tokens the model knows.
+    pub fn coverage(&self) -> f64 {
+        self.coverage.share()
+    }
+
     /// Whether the article had no terms at all (known to the model or not):
     /// nothing to classify.
     pub fn has_no_terms(&self) -> bool {

@@ -109,6 +109,9 @@ pub(crate) struct IdCounter<'m, 's> {
     /// Terms the article has, known to the model or not: zero means there was
     /// nothing to classify.
     terms_seen: usize,
+    /// Word tokens the article has (every occurrence), and how many of them
+    /// the model knows: its coverage.
+    words: Coverage,
     /// The current part's token ids, reused between parts.
     part: Vec<Option<u32>>,
 }
@@ -120,6 +123,7 @@ impl<'m, 's> IdCounter<'m, 's> {
             ids,
             sums,
             terms_seen: 0,
+            words: Coverage::default(),
             part: Vec::new(),
         }
     }
@@ -130,10 +134,30 @@ impl<'m, 's> IdCounter<'m, 's> {
         }
     }
 
-    /// The known terms' counts in vocabulary order, and how many terms the
-    /// article had in all.
-    pub(crate) fn finish(self) -> (SparseRow, usize) {
-        (self.sums.row(), self.terms_seen)
+    /// The known terms' counts in vocabulary order, how many terms the
+    /// article had in all, and its word coverage.
+    pub(crate) fn finish(self) -> (SparseRow, usize, Coverage) {
+        (self.sums.row(), self.terms_seen, self.words)
+    }
+}
+
+/// How many of an article's word tokens the model knows (word pairs and
+/// character pairs are not counted: a known pair implies known words or
+/// characters, and unknown pairs of known words are ordinary).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Coverage {
+    pub words: usize,
+    pub known: usize,
+}
+
+impl Coverage {
+    /// The share of word tokens the model knows; 0 when there are none.
+    pub fn share(&self) -> f64 {
+        if self.words == 0 {
+            0.0
+        } else {
+            self.known as f64 / self.words as f64
+        }
     }
 }
 
@@ -192,9 +216,11 @@ impl TermSink for IdCounter<'_, '_> {
         self.terms_seen += tokens.len();
         let mut part = std::mem::take(&mut self.part);
         part.clear();
+        self.words.words += tokens.len();
         for token in tokens {
             let id = self.ids.tokens.get(*token).copied();
             if let Some(id) = id {
+                self.words.known += usize::from(id < self.ids.vocabulary_size);
                 self.add(id, weight);
             }
             part.push(id);

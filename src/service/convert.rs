@@ -23,11 +23,14 @@ pub(super) fn options(explain: bool, min_confidence: Option<f64>) -> ClassifyOpt
     }
 }
 
+/// A classification as the API answers it; records its coverage in the
+/// metrics on the way (every RPC that classifies answers through here).
 pub(super) fn classify_response(
     id: &str,
     result: Classification,
     model_version: &str,
 ) -> proto::ClassifyResponse {
+    super::metrics::record_coverage(result.coverage);
     proto::ClassifyResponse {
         id: id.to_owned(),
         label: result.label,
@@ -48,6 +51,7 @@ pub(super) fn classify_response(
         model_version: model_version.to_owned(),
         abstained: result.abstain_reason.is_some(),
         abstain_reason: result.abstain_reason.unwrap_or_default(),
+        coverage: result.coverage,
     }
 }
 
@@ -91,6 +95,8 @@ pub(super) fn model_info(model: &Model) -> proto::ModelInfo {
             .collect(),
         evaluation: meta.evaluation.as_ref().map(evaluation),
         configuration: meta.configuration.clone(),
+        training_coverage: meta.coverage.map_or(0.0, |c| c.mean),
+        min_coverage: meta.coverage.map_or(0.0, |c| c.min_coverage),
     }
 }
 

@@ -53,6 +53,7 @@ struct Metrics {
     handled: Family<HandledLabels, Counter>,
     latency: Family<MethodLabels, Histogram>,
     articles: Family<LabelLabels, Counter>,
+    coverage: Histogram,
     model: Family<ModelLabels, Gauge>,
     model_loaded_at: FloatGauge,
     model_load_seconds: FloatGauge,
@@ -88,6 +89,12 @@ fn metrics() -> &'static Metrics {
             "policy_classifier_articles",
             "Articles classified, by predicted label",
             articles.clone(),
+        );
+        let coverage = coverage_histogram();
+        registry.register(
+            "policy_classifier_article_coverage",
+            "Share of each classified article's words the model knows (low: text unlike the training data)",
+            coverage.clone(),
         );
         let model = Family::<ModelLabels, Gauge>::default();
         registry.register(
@@ -126,6 +133,7 @@ fn metrics() -> &'static Metrics {
             handled,
             latency,
             articles,
+            coverage,
             model,
             model_loaded_at,
             model_load_seconds,
@@ -163,6 +171,19 @@ pub fn record_connection_closed(reason: &'static str) {
         .closed_connections
         .get_or_create(&ReasonLabels { reason })
         .inc();
+}
+
+/// Coverage buckets: tenths, with more resolution near 1, where news like
+/// the training data sits (a shift from 0.95 to 0.85 is drift).
+fn coverage_histogram() -> Histogram {
+    Histogram::new([
+        0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.0,
+    ])
+}
+
+/// One classified article's coverage.
+pub fn record_coverage(coverage: f64) {
+    metrics().coverage.observe(coverage);
 }
 
 /// One article answered with `label`.

@@ -64,8 +64,7 @@ fn simplifier() -> &'static Simplifier {
 impl Simplifier {
     fn is_traditional(&self, ch: char) -> bool {
         let code = ch as u32;
-        code >= 0x2E80
-            && code < CODE_POINTS
+        (0x2E80..CODE_POINTS).contains(&code)
             && self.traditional[(code / 64) as usize] & (1 << (code % 64)) != 0
     }
 }

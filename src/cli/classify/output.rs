@@ -11,11 +11,13 @@ pub struct ResultLine<'a> {
     pub label: String,
     pub confidence: f64,
     pub scores: Vec<Score>,
+    /// The share of the article's words the model knows.
+    pub coverage: f64,
     pub model_version: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
-    /// Present, and true, only when `--min-confidence` turned the answer
-    /// into `other`.
+    /// Present, and true, only when the answer abstained to `other`
+    /// (`--min-confidence`, or a coverage below the model's minimum).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abstained: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +54,7 @@ impl<'a> ResultLine<'a> {
                 .into_iter()
                 .map(|(label, probability)| Score { label, probability })
                 .collect(),
+            coverage: result.coverage,
             model_version: classifier.model().version(),
             abstained: result.abstain_reason.is_some().then_some(true),
             abstain_reason: result.abstain_reason,
