@@ -401,3 +401,49 @@ async fn a_fifo_as_the_model_stops_the_server_at_once_naming_the_rule() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn text_the_model_cannot_read_abstains_through_the_api_with_its_coverage() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let info = client
+        .get_model_info(policy_classifier::proto::GetModelInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        info.min_coverage > 0.0 && info.min_coverage < info.training_coverage,
+        "{info:?}"
+    );
+    // Written for this test.
+    let news = article(
+        "n",
+        "码头扩建工程开工",
+        "港口码头扩建，集装箱吞吐能力提高。",
+    );
+    let answer = client.classify(request(news)).await.unwrap().into_inner();
+    assert!(
+        answer.coverage > info.min_coverage && !answer.abstained,
+        "{answer:?}"
+    );
+    let english = article(
+        "e",
+        "Port expansion",
+        "The port added two berths for container ships.",
+    );
+    let answer = client
+        .classify(request(english))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.coverage < info.min_coverage, "{answer:?}");
+    assert!(
+        answer.abstained && answer.abstain_reason.starts_with("coverage "),
+        "{answer:?}"
+    );
+    assert_eq!(answer.label, "other");
+    assert!(answer
+        .scores
+        .iter()
+        .all(|s| s.probability == answer.confidence));
+}

@@ -276,6 +276,16 @@ async fn env_configured_server_logs_json_and_exports_metrics() {
         ),
         1.0
     );
+    // Every answered article's coverage, through every RPC: as many as the
+    // label counts, and high for news in Chinese.
+    let answered: f64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("policy_classifier_articles_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    let coverage_count = sample(&metrics, "policy_classifier_article_coverage_count");
+    assert_eq!(coverage_count, answered);
+    assert!(sample(&metrics, "policy_classifier_article_coverage_sum") / coverage_count > 0.8);
     assert!(sample(&metrics, "policy_classifier_model_loaded_timestamp_seconds") > 1.7e9);
     assert!(sample(&metrics, "policy_classifier_model_load_duration_seconds") > 0.0);
 }
