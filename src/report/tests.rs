@@ -17,6 +17,17 @@ fn verdict(truth: usize, predicted: usize, confidence: f64) -> Verdict {
     }
 }
 
+fn outcomes_of(verdicts: &[Verdict]) -> Vec<Outcome> {
+    verdicts
+        .iter()
+        .map(|v| Outcome {
+            truth: v.truth,
+            predicted: v.predicted,
+            confidence: v.confidence,
+        })
+        .collect()
+}
+
 #[test]
 fn bins_follow_the_ece_binning() {
     let verdicts = [
@@ -67,14 +78,7 @@ fn the_page_has_three_figures_and_escapes_titles() {
         verdict(1, 1, 0.7),
         verdict(2, 2, 0.6),
     ];
-    let outcomes: Vec<Outcome> = verdicts
-        .iter()
-        .map(|v| Outcome {
-            truth: v.truth,
-            predicted: v.predicted,
-            confidence: v.confidence,
-        })
-        .collect();
+    let outcomes = outcomes_of(&verdicts);
     let summary = summarise("unit test", &labels, &outcomes);
     let page = render_report(&ReportInput {
         summary: &summary,
@@ -100,14 +104,7 @@ fn the_page_has_three_figures_and_escapes_titles() {
 fn a_summary_by_source_gets_one_row_per_source_and_none_without() {
     let labels = vec!["alpha".to_string(), "beta".to_string()];
     let verdicts = vec![verdict(0, 0, 0.9), verdict(1, 0, 0.8), verdict(1, 1, 0.7)];
-    let outcomes: Vec<Outcome> = verdicts
-        .iter()
-        .map(|v| Outcome {
-            truth: v.truth,
-            predicted: v.predicted,
-            confidence: v.confidence,
-        })
-        .collect();
+    let outcomes = outcomes_of(&verdicts);
     let mut summary = summarise("unit test", &labels, &outcomes);
     fn input<'a>(summary: &'a EvaluationSummary, verdicts: &[Verdict]) -> ReportInput<'a> {
         ReportInput {
