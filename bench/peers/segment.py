@@ -3,11 +3,11 @@
 Peers see what our model reads: the headline block (a newspaper's kicker,
 `kicker` or `intro_title`, then the title, then its deck, `subtitle`; each
 part on its own line, empty parts left out) and the body (`text` or `body`),
-NFKC-folded and lower-cased like our own text path, cut by Python's `jieba` (precise mode,
-HMM on), with whitespace, punctuation and bare numbers dropped. The byline
-is left out, as our model leaves it out. No stop-word list, no user
-dictionary: those are our model's own text-path choices. A TV item (title
-and text only) gives exactly the string version 1 cut.
+NFKC-folded and lower-cased like our own text path, cut by Python's `jieba`
+(precise mode, HMM on), with whitespace, punctuation and bare numbers
+dropped. The byline is left out, as our model leaves it out. No stop-word
+list, no user dictionary: those are our model's own text-path choices. A TV
+item (title and text only) gives exactly the string version 1 cut.
 """
 
 import hashlib
