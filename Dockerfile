@@ -22,9 +22,15 @@ WORKDIR /src
 # (benches, extra binaries) whose files must be present to build at all.
 COPY . .
 # Cache mounts keep the registry and target/ between builds (BuildKit).
+# Cargo decides what to rebuild by file times, and a context copied from
+# another checkout can hold changed files older than the cached build (seen:
+# a new proto field missing from the cached generated code). So the
+# project's own files are touched first: the crate and build.rs always
+# rebuild, the dependencies stay cached.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin policy-classifier \
+    find . -path ./target -prune -o -type f -exec touch {} + \
+ && cargo build --release --locked --bin policy-classifier \
  && cp target/release/policy-classifier /usr/local/bin/policy-classifier
 
 # Debian 12 like the build stage, so the glibc the binary links matches.
