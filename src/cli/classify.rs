@@ -19,7 +19,7 @@ use super::progress::Progress;
 use super::{model_source, CliResult};
 use crate::classifier::{Classification, Classifier, ClassifyOptions};
 use crate::error::Result;
-use crate::text::ArticleText;
+use crate::text::OwnedArticle;
 use input::{Articles, InputFormat};
 use output::{ErrorLine, ResultLine};
 
@@ -60,10 +60,7 @@ const BATCH_PER_CORE: usize = 256;
 /// One article read, waiting for its batch to be classified.
 struct Pending {
     id: String,
-    kicker: String,
-    title: String,
-    subtitle: String,
-    body: String,
+    article: OwnedArticle,
 }
 
 pub fn run(args: ClassifyArgs) -> CliResult {
@@ -106,10 +103,11 @@ pub fn run(args: ClassifyArgs) -> CliResult {
         Articles::Text { title, body } => {
             let article = Pending {
                 id: text_id,
-                kicker: String::new(),
-                title,
-                subtitle: String::new(),
-                body,
+                article: OwnedArticle {
+                    title,
+                    body,
+                    ..OwnedArticle::default()
+                },
             };
             printer.print(&[article])?;
         }
@@ -128,10 +126,7 @@ pub fn run(args: ClassifyArgs) -> CliResult {
                 };
                 batch.push(Pending {
                     id: article.id_or(|| number.to_string()),
-                    kicker: article.take_kicker(),
-                    subtitle: article.take_subtitle(),
-                    body: article.take_text(),
-                    title: article.title,
+                    article: article.take_article(),
                 });
                 if batch.len() == batch_size {
                     printer.print(&batch)?;
@@ -208,15 +203,7 @@ fn classify_on_all_cores(
     options: &ClassifyOptions,
     batch: &[Pending],
 ) -> Vec<Result<Classification>> {
-    let classify = |article: &Pending| {
-        let text = ArticleText {
-            kicker: &article.kicker,
-            title: &article.title,
-            subtitle: &article.subtitle,
-            body: &article.body,
-        };
-        classifier.classify(text, options)
-    };
+    let classify = |pending: &Pending| classifier.classify(pending.article.text(), options);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores == 1 || batch.len() < 2 {
         return batch.iter().map(classify).collect();

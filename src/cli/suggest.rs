@@ -8,7 +8,7 @@ use clap::Args;
 use super::{model_source, CliResult};
 use crate::model::corpus::article_lines;
 use crate::suggest::suggest;
-use crate::text::ArticleText;
+use crate::text::{ArticleText, OwnedArticle};
 
 #[derive(Args)]
 pub struct SuggestArgs {
@@ -31,10 +31,7 @@ pub struct SuggestArgs {
 /// A pool line kept whole (every field, in its order) and as text to score.
 struct PoolArticle {
     fields: serde_json::Map<String, serde_json::Value>,
-    kicker: String,
-    title: String,
-    subtitle: String,
-    body: String,
+    article: OwnedArticle,
 }
 
 pub fn run(args: SuggestArgs) -> CliResult {
@@ -47,15 +44,7 @@ pub fn run(args: SuggestArgs) -> CliResult {
     }
     let classifier = model_source(args.model).load()?;
     let pool = read_pool(&args.pool)?;
-    let texts: Vec<ArticleText<'_>> = pool
-        .iter()
-        .map(|a| ArticleText {
-            kicker: &a.kicker,
-            title: &a.title,
-            subtitle: &a.subtitle,
-            body: &a.body,
-        })
-        .collect();
+    let texts: Vec<ArticleText<'_>> = pool.iter().map(|a| a.article.text()).collect();
     let picked = suggest(&classifier, &texts, args.count);
     let mut out = String::new();
     for s in &picked {
@@ -109,10 +98,7 @@ fn read_pool(path: &std::path::Path) -> Result<Vec<PoolArticle>, Box<dyn std::er
         let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw)?;
         pool.push(PoolArticle {
             fields,
-            kicker: article.take_kicker(),
-            subtitle: article.take_subtitle(),
-            body: article.take_text(),
-            title: article.title,
+            article: article.take_article(),
         });
     }
     Ok(pool)

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::text::ArticleText;
+use crate::text::{ArticleText, OwnedArticle};
 
 /// One labelled article, its label an index into the label list.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -89,6 +89,16 @@ impl ArticleLine {
     /// The deck, empty when there is none.
     pub fn take_subtitle(&mut self) -> String {
         self.subtitle.take().unwrap_or_default()
+    }
+
+    /// Headline block and body, taken out of the line.
+    pub fn take_article(&mut self) -> OwnedArticle {
+        OwnedArticle {
+            kicker: self.take_kicker(),
+            title: std::mem::take(&mut self.title),
+            subtitle: self.take_subtitle(),
+            body: self.take_text(),
+        }
     }
 }
 

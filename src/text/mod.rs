@@ -48,6 +48,27 @@ impl<'a> ArticleText<'a> {
     }
 }
 
+/// One article's text read from a file, owned; [`Self::text`] lends it as
+/// an [`ArticleText`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnedArticle {
+    pub kicker: String,
+    pub title: String,
+    pub subtitle: String,
+    pub body: String,
+}
+
+impl OwnedArticle {
+    pub fn text(&self) -> ArticleText<'_> {
+        ArticleText {
+            kicker: &self.kicker,
+            title: &self.title,
+            subtitle: &self.subtitle,
+            body: &self.body,
+        }
+    }
+}
+
 /// Normaliser, segmenter and feature builder configured by a [`TextConfig`].
 ///
 /// Building one loads jieba's dictionary (tens of milliseconds), so build it
