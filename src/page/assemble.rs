@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::features::{bigrams, BigramSet};
-use super::lines::{is_terminated, starts_mid_sentence, Line, LineKind};
+use super::lines::{is_continued_from, is_terminated, starts_mid_sentence, Line, LineKind};
 use super::tagger::Tag;
 use super::DroppedKind;
 
@@ -56,6 +56,26 @@ pub(super) fn forced_tag(line: &Line<'_>) -> Option<Tag> {
         LineKind::Jump | LineKind::Furniture | LineKind::Marker
     )
     .then_some(Tag::Dropped)
+}
+
+/// Which of the page's non-blank `lines` must be part of a headline block
+/// (the tagger picks `Head` or `Title` for them): the heading-like line
+/// right above `（上接第1版）`. The papers repeat a continued story's
+/// headline over its jump line and nothing else stands there; whether the
+/// line opens the block or is its deck is left to the model.
+pub(super) fn continued_headlines(lines: &[&Line<'_>]) -> Vec<bool> {
+    let mut heading = vec![false; lines.len()];
+    for k in 1..lines.len() {
+        if is_continued_from(lines[k]) && is_heading_like(lines[k - 1]) {
+            heading[k - 1] = true;
+        }
+    }
+    heading
+}
+
+/// A short line that does not end a sentence: what a headline looks like.
+fn is_heading_like(line: &Line<'_>) -> bool {
+    matches!(line.kind, LineKind::Short | LineKind::Subhead)
 }
 
 /// Segments of the non-blank `lines`, tagged `tags`, and the indices of the

@@ -229,6 +229,15 @@ fn is_bare_date(text: &str) -> bool {
         && text.chars().filter(char::is_ascii_digit).count() >= 4
 }
 
+/// A jump line that says the text below continues a story from another
+/// page (`（上接第1版）`), as opposed to one sending the text on (`下转`).
+pub(super) fn is_continued_from(line: &Line<'_>) -> bool {
+    line.kind == LineKind::Jump && {
+        let inner = line.text.trim_start_matches(['（', '(', ' ']);
+        inner.starts_with("上接") || inner.starts_with("接第")
+    }
+}
+
 fn is_jump(text: &str, chars: usize) -> bool {
     let inner = text.trim_matches(['（', '(', '）', ')', ' ']);
     chars <= 20

@@ -27,7 +27,9 @@ pub use marked::{read_marked_pages, TaggedPage};
 pub use tagger::{Splitter, SplitterFile};
 pub use train::{train_splitter, SplitterParams};
 
-use assemble::{attach_captions, banner_lines, forced_tag, segments, Segment, SegmentKind};
+use assemble::{
+    attach_captions, banner_lines, continued_headlines, forced_tag, segments, Segment, SegmentKind,
+};
 use lines::{read_lines, Line, LineKind};
 use tagger::Tag;
 
@@ -134,8 +136,9 @@ impl Splitter {
                 (l, forced_tag(l).or(banner))
             })
             .unzip();
+        let heading = continued_headlines(&lines);
         let texts: Vec<&str> = lines.iter().map(|l| l.text).collect();
-        let tags = self.tag(&texts, &forced);
+        let tags = self.tag(&texts, &forced, &heading);
         (lines, tags)
     }
 

@@ -188,7 +188,10 @@ impl Splitter {
     /// reading carries its own article state, so a line is scored knowing
     /// what it would join under that reading; the most probable complete
     /// reading wins.
-    pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>]) -> Vec<Tag> {
+    ///
+    /// `heading[i]`, when set, limits line `i` to `Head` or `Title` (a
+    /// continued story's headline, see `continued_headlines`).
+    pub(super) fn tag(&self, lines: &[&str], forced: &[Option<Tag>], heading: &[bool]) -> Vec<Tag> {
         let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
         let idf = Idf {
             table: &self.idf,
@@ -236,6 +239,10 @@ impl Splitter {
                         .filter(|t| t.allowed_after(reading.previous))
                         .filter(|t| !(reading.related && opens(t)))
                         .filter(|t| *t != Tag::Dropped || may_drop(&shapes[i]))
+                        .filter(|t| {
+                            !heading.get(i).copied().unwrap_or(false)
+                                || matches!(t, Tag::Head | Tag::Title)
+                        })
                         .map(|t| (r, t, reading.log_p + log_p[t.index()])),
                 );
                 if candidates.len() == before {

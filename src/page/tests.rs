@@ -137,3 +137,28 @@ fn a_caption_between_the_halves_of_a_paragraph_stays_with_it() {
         assert!(pair[0].end <= pair[1].start, "{split:?}");
     }
 }
+
+#[test]
+fn the_line_above_a_continued_from_jump_must_be_a_headline() {
+    use super::assemble::continued_headlines;
+    use super::lines::read_lines;
+    let page = "城市更新行动稳步推进\n老旧小区改造开工两百个，惠及居民三万户。\n\
+                地铁三号线北延段开通\n（上接第1版）\n北延段设站六座，沿线居民出行更方便。\n\
+                （下转第3版）\n海关推出通关便利措施，企业申报更简便。\n（上接第2版）\n其余内容。";
+    let all = read_lines(page);
+    let lines: Vec<_> = all.iter().filter(|l| l.kind != LineKind::Blank).collect();
+    let heading = continued_headlines(&lines);
+    let marked: Vec<&str> = lines
+        .iter()
+        .zip(&heading)
+        .filter(|(_, &h)| h)
+        .map(|(l, _)| l.text)
+        .collect();
+    // Not the sentence above the second 上接 (text ends a sentence), nor
+    // anything near 下转, which sends a story on rather than continuing one.
+    assert_eq!(marked, ["地铁三号线北延段开通"]);
+
+    let split = split_page(page);
+    let titles: Vec<&str> = split.articles.iter().map(|a| a.title.as_str()).collect();
+    assert!(titles.contains(&"地铁三号线北延段开通"), "{titles:?}");
+}

@@ -166,7 +166,7 @@ pub fn train_splitter(
         let model = Splitter::from_file(first, Path::new("(first round)"))?;
         for (lines, tags) in &renderings {
             let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
-            let decoded = model.tag(&texts, &[]);
+            let decoded = model.tag(&texts, &[], &[]);
             featurise(
                 lines,
                 &decoded,
