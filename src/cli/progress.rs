@@ -146,7 +146,7 @@ mod tests {
     fn chunked_segmentation_fits_the_same_model_as_the_core() {
         use crate::model::{extract_features, read_corpus, TrainParams};
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus.jsonl");
-        let params = TrainParams::default().check().unwrap();
+        let params = TrainParams::plain().check().unwrap();
         let documents = read_corpus(&[path], &params.params().labels).unwrap();
         let pipeline = params.pipeline();
         let chunked = in_chunks("segmenting", &documents, |part| {

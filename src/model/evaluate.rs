@@ -2,8 +2,9 @@
 //! configuration, and scoring a fitted model on labelled documents.
 
 use super::corpus::LabeledDocument;
-use super::fit::{extract_features, ValidTrainParams};
+use super::fit::extract_features;
 use super::metrics::{summarise, summarise_groups, EvaluationSummary, FoldSpread, Outcome};
+use super::params::ValidTrainParams;
 use super::scorer::Model;
 use super::split::stratified_folds;
 use crate::error::{Error, Result};

@@ -28,7 +28,7 @@ fn labels_of(documents: &[LabeledDocument]) -> Vec<usize> {
 fn plain_params() -> ValidTrainParams {
     TrainParams {
         min_df: 1,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap()
@@ -86,7 +86,7 @@ fn sparse_scorer_matches_linfa_predict_proba_on_weighted_vectors() {
     let params = TrainParams {
         min_df: 1,
         weighting: Weighting::ALL,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -101,7 +101,7 @@ fn fitted_models_label_their_training_documents() {
             min_df: 1,
             complement,
             weighting: Weighting::ALL,
-            ..TrainParams::default()
+            ..TrainParams::plain()
         }
         .check()
         .unwrap();
@@ -121,7 +121,7 @@ fn complement_model_counts_terms_against_the_other_labels() {
     let params = TrainParams {
         min_df: 1,
         complement: true,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -145,7 +145,7 @@ fn calibration_fits_a_temperature_on_held_out_folds() {
         // The fixture has 8 documents a label; these tests are about
         // calibration, so they lower its minimum.
         calibration_min_documents: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -168,7 +168,7 @@ fn em_with_zero_weight_is_the_supervised_fit_and_positive_weight_moves_it() {
     let documents = fixture();
     let base = TrainParams {
         min_df: 1,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     };
     let features = extract_features(&plain_params().pipeline(), &documents);
     let labels = labels_of(&documents);
@@ -203,7 +203,7 @@ fn evidence_is_taken_after_length_normalisation() {
     let params = TrainParams {
         min_df: 1,
         weighting: Weighting::IDF_L2,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -318,7 +318,7 @@ mod artifact {
             calibration_folds: 3,
             calibration_min_documents: 4,
             weighting: Weighting::ALL,
-            ..TrainParams::default()
+            ..TrainParams::plain()
         }
         .check()
         .unwrap();
@@ -413,7 +413,7 @@ fn calibration_is_skipped_when_a_label_has_too_few_documents() {
         min_df: 1,
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -441,7 +441,7 @@ fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
         min_df: 1,
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 0,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -462,7 +462,7 @@ fn bias_calibration_fits_centred_biases() {
         // The fixture has 8 documents a label; these tests are about
         // calibration, so they lower its minimum.
         calibration_min_documents: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -483,7 +483,7 @@ fn discriminative(rounds: usize) -> TrainParams {
             step: 4.0,
             loss_power: 0.5,
         },
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
 }
 
@@ -569,7 +569,7 @@ fn discriminative_rounds_need_a_plain_multinomial_model() {
             loss_power: 0.0,
             ..DiscriminativeParams::default()
         },
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap_err();

@@ -68,7 +68,7 @@ fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
         text,
         min_df: 1,
         weighting: Weighting::ALL,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
