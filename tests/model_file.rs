@@ -11,7 +11,7 @@ fn fixture_model_bytes() -> Vec<u8> {
         trained_at: "2026-01-01T00:00:00Z".into(),
         ..TrainParams::plain()
     };
-    let mut model = params.check().unwrap().fit(&documents).unwrap();
+    let mut model = params.check().unwrap().fit_corpus(&documents).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fixture.model");
     save(&mut model, &path, false).unwrap();

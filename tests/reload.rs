@@ -25,7 +25,7 @@ fn write_fixture_model(path: &Path) -> String {
         trained_at: "2026-01-01T00:00:00Z".into(),
         ..TrainParams::plain()
     };
-    let mut model = params.check().unwrap().fit(&documents).unwrap();
+    let mut model = params.check().unwrap().fit_corpus(&documents).unwrap();
     save(&mut model, path, true).unwrap()
 }
 

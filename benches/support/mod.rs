@@ -280,6 +280,6 @@ pub fn model_with_vocabulary(vocabulary: usize) -> Model {
     params
         .check()
         .expect("valid parameters")
-        .fit(&documents)
+        .fit_corpus(&documents)
         .expect("synthetic corpus fits")
 }

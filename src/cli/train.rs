@@ -12,7 +12,7 @@ use crate::model::coverage::CoverageStats;
 use crate::model::evaluate::cross_validate_semi_supervised;
 use crate::model::{
     extract_features, read_corpus, read_unlabeled, save, Calibration, DiscriminativeParams,
-    EmParams, LabeledDocument, TrainParams, ValidTrainParams, Weighting,
+    EmParams, LabeledDocument, TrainParams, TrainingSet, ValidTrainParams, Weighting,
 };
 use crate::text::{Features, TextConfig};
 
@@ -311,7 +311,7 @@ pub fn run(args: TrainArgs) -> CliResult {
     };
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
     let mut model = progress::spin("fitting", || {
-        params.fit_semi_supervised(&features, &labels, &unlabeled)
+        params.fit(&TrainingSet::new(&features, &labels).with_unlabeled(&unlabeled))
     })?;
     if let Some(evaluation) = evaluation {
         eprint!("{}", super::eval::render(&evaluation));

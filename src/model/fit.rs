@@ -1,57 +1,68 @@
-//! Training: hyper-parameters are checked once, then `fit` returns a
-//! [`Model`] that only predicts. Counting, smoothing (linfa-bayes) and priors
-//! are separate steps.
-
-use ndarray::{Array2, Axis};
+//! Training: hyper-parameters are checked once (`params.rs`), then `fit`
+//! returns a [`Model`] that only predicts. This file arranges the steps: the
+//! vocabulary and weighting, the counting and estimating of `naive_bayes.rs`
+//! repeated for DMNB and EM rounds, and the calibration folds.
 
 use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
 use super::corpus::LabeledDocument;
-use super::em::expected_sums;
-use super::linfa_bridge::feature_log_prob_from_class_sums;
+use super::naive_bayes::{Estimator, LabelCounts, TermWeights};
 use super::parallel::map_in_order;
 use super::params::{describe, Calibration, ValidTrainParams};
-use super::scorer::{Model, ModelParts, TermWeights, TrainingMetadata};
+use super::scorer::{Model, ModelParts, TrainingMetadata};
 use super::split::stratified_folds;
 use super::terms::{Columns, NumberedDocuments, TermCounts, TermTable, Vocabulary};
 use super::weighting::{inverse_document_frequency, SparseRow};
 use crate::error::{Error, Result};
 use crate::text::{Features, TextPipeline};
 
+/// What one fit learns from: labelled documents' features with their
+/// labels (index into the parameters' label list), and unlabelled
+/// documents' features for EM (none: a supervised fit). Features are
+/// borrowed, so cross-validation fits on subsets without copying them.
+#[derive(Debug, Clone)]
+pub struct TrainingSet<'a> {
+    features: Vec<&'a Features>,
+    labels: Vec<usize>,
+    unlabeled: &'a [Features],
+}
+
+impl<'a> TrainingSet<'a> {
+    /// Every document of `features`, labelled by `labels` (same length).
+    pub fn new(features: &'a [Features], labels: &[usize]) -> Self {
+        Self::subset(features, labels, 0..features.len())
+    }
+
+    /// The documents `indices` of `features` and `labels`, in that order.
+    pub fn subset(
+        features: &'a [Features],
+        labels: &[usize],
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Self {
+        assert_eq!(features.len(), labels.len(), "one label per document");
+        let (features, labels) = indices
+            .into_iter()
+            .map(|i| (&features[i], labels[i]))
+            .unzip();
+        Self {
+            features,
+            labels,
+            unlabeled: &[],
+        }
+    }
+
+    /// Also learn, by EM, from `unlabeled` documents' features.
+    pub fn with_unlabeled(self, unlabeled: &'a [Features]) -> Self {
+        Self { unlabeled, ..self }
+    }
+}
+
 impl ValidTrainParams {
-    /// Segments every document and fits.
-    pub fn fit(&self, documents: &[LabeledDocument]) -> Result<Model> {
-        let features = extract_features(&self.pipeline(), documents);
-        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
-        self.fit_features(&features, &labels)
-    }
-
-    /// Fits on already extracted features (cross-validation extracts once),
-    /// then calibrates on held-out folds of the same training set.
-    pub fn fit_features(&self, features: &[Features], labels: &[usize]) -> Result<Model> {
-        self.fit_semi_supervised(features, labels, &[])
-    }
-
-    /// [`Self::fit_features`] plus EM over `unlabeled` documents' features.
-    pub fn fit_semi_supervised(
-        &self,
-        features: &[Features],
-        labels: &[usize],
-        unlabeled: &[Features],
-    ) -> Result<Model> {
-        let features: Vec<&Features> = features.iter().collect();
-        self.fit_documents(&features, labels, unlabeled)
-    }
-
-    /// [`Self::fit_semi_supervised`] on borrowed features (cross-validation
-    /// fits on subsets without copying them). The model and the calibration
-    /// folds' models are independent fits, run side by side.
-    pub(crate) fn fit_documents(
-        &self,
-        features: &[&Features],
-        labels: &[usize],
-        unlabeled: &[Features],
-    ) -> Result<Model> {
-        let (mut model, held_out) = self.fit_with_held_out_scores(features, labels, unlabeled)?;
+    /// Fits on `set`, then calibrates on held-out folds of the same set.
+    /// The model and the calibration folds' models are independent fits,
+    /// run side by side.
+    pub fn fit(&self, set: &TrainingSet<'_>) -> Result<Model> {
+        let (mut model, held_out) =
+            self.fit_with_held_out_scores(&set.features, &set.labels, set.unlabeled)?;
         let (temperature, bias) = match self.0.calibration {
             _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
             Calibration::None => (1.0, vec![0.0; model.labels().len()]),
@@ -62,6 +73,14 @@ impl ValidTrainParams {
         };
         model.set_calibration(temperature, bias);
         Ok(model)
+    }
+
+    /// Segments every document with these parameters' pipeline and fits
+    /// on them all: for tests and benchmarks, which start from a corpus.
+    pub fn fit_corpus(&self, documents: &[LabeledDocument]) -> Result<Model> {
+        let features = extract_features(&self.pipeline(), documents);
+        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+        self.fit(&TrainingSet::new(&features, &labels))
     }
 
     /// Fits the labelled `documents` (re-weighted by the discriminative
@@ -106,13 +125,6 @@ impl ValidTrainParams {
                 row
             })
             .collect();
-        let mut document_weights = vec![1.0; rows.len()];
-        // One array for every round's sums: a fresh 6 × 110k array per
-        // round was a page fault per 4 KB, and faults were a fifth of
-        // training time.
-        let mut class_sums = Array2::zeros((label_count, terms.len()));
-        sum_rows_per_label(&mut class_sums, &rows, labels, &document_weights);
-        let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
@@ -134,57 +146,44 @@ impl ValidTrainParams {
                 coverage: None,
             },
         };
-        self.estimate(&mut parts, &class_sums, &label_mass)?;
+        let estimator = Estimator {
+            alpha: params.alpha,
+            complement: params.complement,
+            prior_weight: params.prior_weight,
+        };
+        let estimate = |parts: &mut ModelParts, counts: &LabelCounts| -> Result<()> {
+            (parts.class_log_prior, parts.feature_log_prob) = estimator.estimate(counts)?;
+            Ok(())
+        };
+        // Plain naive Bayes: every document once, in its own label.
+        let mut counts = LabelCounts::zeros(label_count, parts.vocabulary.len());
+        counts.count(&rows, |i| [(labels[i], 1.0)]);
+        let document_mass = counts.mass.clone();
+        estimate(&mut parts, &counts)?;
         let dmnb = &params.discriminative;
+        let mut document_weights = vec![1.0; rows.len()];
         for _ in 0..dmnb.rounds {
-            dmnb.add_losses(
-                &parts.class_log_prior,
-                &parts.feature_log_prob,
-                &rows,
-                labels,
-                &mut document_weights,
-            );
-            sum_rows_per_label(&mut class_sums, &rows, labels, &document_weights);
-            self.estimate(&mut parts, &class_sums, &label_mass)?;
+            let weights = TermWeights::new(&parts);
+            dmnb.add_losses(&weights, &rows, labels, &mut document_weights);
+            counts.count(&rows, |i| [(labels[i], document_weights[i])]);
+            // DMNB reweights the terms only: the prior stays the documents'.
+            counts.mass.clone_from(&document_mass);
+            estimate(&mut parts, &counts)?;
         }
         let em_rounds = if unlabeled_rows.is_empty() {
             0
         } else {
             params.em.iterations
         };
+        let mut expected = LabelCounts::zeros(label_count, parts.vocabulary.len());
         for _ in 0..em_rounds {
             let weights = TermWeights::new(&parts);
-            let (sums, mass) = expected_sums(&weights, &unlabeled_rows, params.em.weight);
-            let mut total_sums = class_sums.clone();
-            total_sums += &sums;
-            let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
-            self.estimate(&mut parts, &total_sums, &total_mass)?;
+            expected.count(&unlabeled_rows, |i| {
+                params.em.membership(&weights, &unlabeled_rows[i])
+            });
+            estimate(&mut parts, &counts.plus(&expected))?;
         }
         Ok((parts, columns))
-    }
-
-    /// The smoothing step (linfa-bayes) and the prior, from per-label sums
-    /// of weighted counts and per-label document mass.
-    fn estimate(
-        &self,
-        parts: &mut ModelParts,
-        class_sums: &Array2<f64>,
-        label_mass: &[f64],
-    ) -> Result<()> {
-        let params = &self.0;
-        let complement;
-        let fitted_sums = if params.complement {
-            complement = complement_sums(class_sums);
-            complement.view()
-        } else {
-            class_sums.view()
-        };
-        parts.feature_log_prob = feature_log_prob_from_class_sums(fitted_sums, params.alpha)?;
-        parts.class_log_prior = log_prior(label_mass)
-            .into_iter()
-            .map(|p| p * params.prior_weight)
-            .collect();
-        Ok(())
     }
 
     /// The uncalibrated model on all of `features`, and the out-of-fold
@@ -295,41 +294,6 @@ fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
         })? += 1;
     }
     Ok(counts)
-}
-
-/// The counting step: `sums` (labels × vocabulary) becomes one row per
-/// label, the sum of its documents' rows, each counted `weight` times (1 in
-/// plain naive Bayes).
-fn sum_rows_per_label(
-    sums: &mut Array2<f64>,
-    rows: &[SparseRow],
-    labels: &[usize],
-    weights: &[f64],
-) {
-    sums.fill(0.0);
-    for ((row, &label), &weight) in rows.iter().zip(labels).zip(weights) {
-        for &(t, value) in row {
-            sums[[label, t as usize]] += weight * value;
-        }
-    }
-}
-
-/// Row `c` becomes the sum of every other label's row: what complement
-/// naive Bayes fits `P(term | not c)` on.
-fn complement_sums(class_sums: &Array2<f64>) -> Array2<f64> {
-    let total = class_sums.sum_axis(Axis(0));
-    let mut complement = class_sums.clone();
-    for mut row in complement.rows_mut() {
-        row.zip_mut_with(&total, |c, &t| *c = t - *c);
-    }
-    complement
-}
-
-/// `ln(mass_label / total mass)`: with whole documents, the prior
-/// linfa-bayes itself would fit on the unsummed rows.
-fn log_prior(label_mass: &[f64]) -> Vec<f64> {
-    let total: f64 = label_mass.iter().sum();
-    label_mass.iter().map(|&n| (n / total).ln()).collect()
 }
 
 #[cfg(test)]
