@@ -9,9 +9,9 @@ fn fixture_model_bytes() -> Vec<u8> {
     let documents = read_corpus(&["tests/fixtures/corpus.jsonl"], &default_labels()).unwrap();
     let params = TrainParams {
         trained_at: "2026-01-01T00:00:00Z".into(),
-        ..TrainParams::default()
+        ..TrainParams::plain()
     };
-    let mut model = params.check().unwrap().fit(&documents).unwrap();
+    let mut model = params.check().unwrap().fit_corpus(&documents).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fixture.model");
     save(&mut model, &path, false).unwrap();

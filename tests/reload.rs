@@ -23,9 +23,9 @@ fn write_fixture_model(path: &Path) -> String {
     let documents = read_corpus(&["tests/fixtures/corpus.jsonl"], &default_labels()).unwrap();
     let params = TrainParams {
         trained_at: "2026-01-01T00:00:00Z".into(),
-        ..TrainParams::default()
+        ..TrainParams::plain()
     };
-    let mut model = params.check().unwrap().fit(&documents).unwrap();
+    let mut model = params.check().unwrap().fit_corpus(&documents).unwrap();
     save(&mut model, path, true).unwrap()
 }
 

@@ -255,7 +255,7 @@ pub fn model_with_vocabulary(vocabulary: usize) -> Model {
     let mut rng = Rng::new(vocabulary as u64);
     let params = TrainParams {
         min_df: 1,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     };
     let labels = params.labels.len();
     let filler = vocabulary.saturating_sub(WORDS.len());
@@ -280,6 +280,6 @@ pub fn model_with_vocabulary(vocabulary: usize) -> Model {
     params
         .check()
         .expect("valid parameters")
-        .fit(&documents)
+        .fit_corpus(&documents)
         .expect("synthetic corpus fits")
 }

@@ -144,9 +144,9 @@ mod tests {
 
     #[test]
     fn chunked_segmentation_fits_the_same_model_as_the_core() {
-        use crate::model::{extract_features, read_corpus, TrainParams};
+        use crate::model::{extract_features, read_corpus, TrainParams, TrainingSet};
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus.jsonl");
-        let params = TrainParams::default().check().unwrap();
+        let params = TrainParams::plain().check().unwrap();
         let documents = read_corpus(&[path], &params.params().labels).unwrap();
         let pipeline = params.pipeline();
         let chunked = in_chunks("segmenting", &documents, |part| {
@@ -160,8 +160,11 @@ mod tests {
             crate::model::save(&mut model, &path, false).unwrap();
             std::fs::read(path).unwrap()
         };
-        let via_chunks = written("chunks", params.fit_features(&chunked, &labels).unwrap());
-        let via_core = written("core", params.fit(&documents).unwrap());
+        let via_chunks = written(
+            "chunks",
+            params.fit(&TrainingSet::new(&chunked, &labels)).unwrap(),
+        );
+        let via_core = written("core", params.fit_corpus(&documents).unwrap());
         assert!(via_chunks == via_core, "model files differ");
     }
 

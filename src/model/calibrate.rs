@@ -13,6 +13,8 @@
 //! cross-validation inside the training set), never on the documents the
 //! scored model trained on: those it always gets right, too sure.
 
+use super::softmax::{largest, mean_negative_log_likelihood, softmax};
+
 /// Held-out joint log-likelihoods of one document and its true label.
 #[derive(Debug, Clone)]
 pub(crate) struct HeldOut {
@@ -64,7 +66,7 @@ pub(crate) fn fit_temperature_and_bias(held_out: &[HeldOut]) -> (f64, Vec<f64>) 
     let centred: Vec<(Vec<f64>, usize)> = held_out
         .iter()
         .map(|h| {
-            let max = max_of(&h.log_joint);
+            let max = largest(&h.log_joint);
             (h.log_joint.iter().map(|l| l - max).collect(), h.truth)
         })
         .collect();
@@ -111,14 +113,11 @@ fn scaled_logits(z: &[f64], theta: &[f64]) -> Vec<f64> {
 
 /// Mean NLL of `softmax(β z + b)` plus the ridge on `b`.
 fn scaled_loss(centred: &[(Vec<f64>, usize)], theta: &[f64]) -> f64 {
-    let nll: f64 = centred
-        .iter()
-        .map(|(z, truth)| {
-            let logits = scaled_logits(z, theta);
-            log_sum_exp(&logits) - logits[*truth]
-        })
-        .sum::<f64>()
-        / centred.len() as f64;
+    let nll = mean_negative_log_likelihood(
+        centred
+            .iter()
+            .map(|(z, truth)| (scaled_logits(z, theta), *truth)),
+    );
     nll + BIAS_RIDGE * theta[1..].iter().map(|b| b * b).sum::<f64>()
 }
 
@@ -129,7 +128,7 @@ fn gradient_and_hessian(centred: &[(Vec<f64>, usize)], theta: &[f64]) -> (Vec<f6
     let mut hessian = vec![vec![0.0; k]; k];
     let n = centred.len() as f64;
     for (z, truth) in centred {
-        let p = super::scorer::softmax(&scaled_logits(z, theta), 1.0);
+        let p = softmax(&scaled_logits(z, theta));
         // d logit_c / dθ: β → z_c, b_k → δ_ck.
         let jacobian = |c: usize, j: usize| -> f64 {
             if j == 0 {
@@ -192,26 +191,12 @@ fn solve(mut a: Vec<Vec<f64>>, b: &[f64]) -> Option<Vec<f64>> {
     Some(x)
 }
 
-fn max_of(values: &[f64]) -> f64 {
-    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-}
-
-/// `ln Σ exp(v)`, computed stably around the largest value.
-fn log_sum_exp(values: &[f64]) -> f64 {
-    let max = max_of(values);
-    max + values.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
-}
-
 /// Mean `-ln P(truth)` under `softmax(log_joint / temperature)`.
-pub(crate) fn negative_log_likelihood(held_out: &[HeldOut], temperature: f64) -> f64 {
-    let total: f64 = held_out
-        .iter()
-        .map(|h| {
-            let scaled: Vec<f64> = h.log_joint.iter().map(|l| l / temperature).collect();
-            log_sum_exp(&scaled) - scaled[h.truth]
-        })
-        .sum();
-    total / held_out.len() as f64
+fn negative_log_likelihood(held_out: &[HeldOut], temperature: f64) -> f64 {
+    mean_negative_log_likelihood(held_out.iter().map(|h| {
+        let scaled: Vec<f64> = h.log_joint.iter().map(|l| l / temperature).collect();
+        (scaled, h.truth)
+    }))
 }
 
 #[cfg(test)]

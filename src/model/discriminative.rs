@@ -21,7 +21,8 @@
 //! over terms and a prior; only how many times each document is counted
 //! changes. The label prior stays the document counts.
 
-use super::scorer::softmax;
+use super::naive_bayes::TermWeights;
+use super::softmax::softmax;
 use super::weighting::SparseRow;
 
 /// How many discriminative rounds to run and how far each moves.
@@ -47,30 +48,16 @@ impl Default for DiscriminativeParams {
 
 impl DiscriminativeParams {
     /// Adds this round's loss of every training document to its weight
-    /// (how many times it is counted), under the model given by
-    /// `class_log_prior` and `feature_log_prob` (`[label][term]`, as
-    /// linfa-bayes fits them).
+    /// (how many times it is counted), under the current model's `weights`.
     pub(crate) fn add_losses(
         &self,
-        class_log_prior: &[f64],
-        feature_log_prob: &[Vec<f64>],
+        weights: &TermWeights,
         rows: &[SparseRow],
         labels: &[usize],
-        weights: &mut [f64],
+        document_weights: &mut [f64],
     ) {
-        for ((row, &truth), weight) in rows.iter().zip(labels).zip(weights.iter_mut()) {
-            let log_joint: Vec<f64> = class_log_prior
-                .iter()
-                .zip(feature_log_prob)
-                .map(|(prior, log_prob)| {
-                    prior
-                        + row
-                            .iter()
-                            .map(|&(t, value)| value * log_prob[t as usize])
-                            .sum::<f64>()
-                })
-                .collect();
-            let loss = 1.0 - softmax(&log_joint, 1.0)[truth];
+        for ((row, &truth), weight) in rows.iter().zip(labels).zip(document_weights.iter_mut()) {
+            let loss = 1.0 - softmax(&weights.log_joint_prior_last(row))[truth];
             *weight += self.step * loss.max(0.0).powf(self.loss_power);
         }
     }
@@ -97,7 +84,8 @@ mod tests {
             step: 2.0,
             loss_power: 1.0,
         };
-        params.add_losses(&prior, &log_prob, &rows, &[0, 1], &mut weights);
+        let model = TermWeights::from_fit(&prior, &log_prob, false, false);
+        params.add_losses(&model, &rows, &[0, 1], &mut weights);
         // P(0 | d0) = 0.9³ / (0.9³ + 0.4³); P(1 | d1) = 0.4 / (0.9 + 0.4).
         let p0 = 0.729 / (0.729 + 0.064);
         let p1 = 0.4 / 1.3;
@@ -121,7 +109,8 @@ mod tests {
                 step: 1.0,
                 loss_power,
             };
-            params.add_losses(&prior, &log_prob, &rows, &[0], &mut weights);
+            let model = TermWeights::from_fit(&prior, &log_prob, false, false);
+            params.add_losses(&model, &rows, &[0], &mut weights);
             weights[0]
         };
         assert!((weight_with(1.0) - 0.5).abs() < 1e-12);

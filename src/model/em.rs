@@ -11,9 +11,8 @@
 //!
 //! The vocabulary and IDF stay those of the labelled set.
 
-use ndarray::Array2;
-
-use super::scorer::{softmax, TermWeights};
+use super::naive_bayes::TermWeights;
+use super::softmax::softmax;
 use super::weighting::SparseRow;
 
 /// How EM uses unlabelled documents.
@@ -34,25 +33,19 @@ impl Default for EmParams {
     }
 }
 
-/// E-step: the posterior-weighted per-label sums of `rows` (times `weight`)
-/// and the per-label document mass they add to the prior.
-pub(crate) fn expected_sums(
-    weights: &TermWeights,
-    rows: &[SparseRow],
-    weight: f64,
-) -> (Array2<f64>, Vec<f64>) {
-    let labels = weights.labels();
-    let mut sums = Array2::zeros((labels, weights.vocabulary_size()));
-    let mut mass = vec![0.0; labels];
-    for row in rows {
-        let posterior = softmax(&weights.log_joint_of(row), 1.0);
-        for (label, p) in posterior.iter().enumerate() {
-            let p = p * weight;
-            mass[label] += p;
-            for &(t, value) in row {
-                sums[[label, t as usize]] += p * value;
-            }
-        }
+impl EmParams {
+    /// E-step: how much an unlabelled `row` counts in each label in the
+    /// M-step (`naive_bayes::LabelCounts::count`), its posterior under the
+    /// current model times λ.
+    pub(crate) fn membership(
+        &self,
+        weights: &TermWeights,
+        row: &SparseRow,
+    ) -> impl Iterator<Item = (usize, f64)> {
+        let weight = self.weight;
+        softmax(&weights.log_joint_of(row))
+            .into_iter()
+            .map(move |p| p * weight)
+            .enumerate()
     }
-    (sums, mass)
 }

@@ -2,8 +2,9 @@
 //! configuration, and scoring a fitted model on labelled documents.
 
 use super::corpus::LabeledDocument;
-use super::fit::{extract_features, ValidTrainParams};
+use super::fit::{extract_features, TrainingSet};
 use super::metrics::{summarise, summarise_groups, EvaluationSummary, FoldSpread, Outcome};
+use super::params::ValidTrainParams;
 use super::scorer::Model;
 use super::split::stratified_folds;
 use crate::error::{Error, Result};
@@ -124,9 +125,8 @@ fn fit_and_score(
     held_out: &[bool],
 ) -> Result<Vec<(usize, Outcome)>> {
     let (test, train): (Vec<usize>, Vec<usize>) = (0..features.len()).partition(|&i| held_out[i]);
-    let train_features: Vec<&Features> = train.iter().map(|&i| &features[i]).collect();
-    let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-    let model = params.fit_documents(&train_features, &train_labels, unlabeled)?;
+    let set = TrainingSet::subset(features, labels, train).with_unlabeled(unlabeled);
+    let model = params.fit(&set)?;
     Ok(test
         .iter()
         .map(|&i| (i, outcome(&model, &features[i], labels[i])))

@@ -1,260 +1,68 @@
-//! Training: hyper-parameters are checked once, then `fit` returns a
-//! [`Model`] that only predicts. Counting, smoothing (linfa-bayes) and priors
-//! are separate steps.
-
-use ndarray::{Array2, Axis};
+//! Training: hyper-parameters are checked once (`params.rs`), then `fit`
+//! returns a [`Model`] that only predicts. This file arranges the steps: the
+//! vocabulary and weighting, the counting and estimating of `naive_bayes.rs`
+//! repeated for DMNB and EM rounds, and the calibration folds.
 
 use super::calibrate::{fit_temperature, fit_temperature_and_bias, HeldOut};
 use super::corpus::LabeledDocument;
-use super::discriminative::DiscriminativeParams;
-use super::em::{expected_sums, EmParams};
-use super::linfa_bridge::feature_log_prob_from_class_sums;
+use super::naive_bayes::{Estimator, LabelCounts, TermWeights};
 use super::parallel::map_in_order;
-use super::scorer::{Model, ModelParts, TermWeights, TrainingMetadata};
+use super::params::{describe, Calibration, ValidTrainParams};
+use super::scorer::{Model, ModelParts, TrainingMetadata};
 use super::split::stratified_folds;
 use super::terms::{Columns, NumberedDocuments, TermCounts, TermTable, Vocabulary};
-use super::weighting::{inverse_document_frequency, SparseRow, Weighting};
+use super::weighting::{inverse_document_frequency, SparseRow};
 use crate::error::{Error, Result};
-use crate::text::{Features, TextConfig, TextPipeline};
+use crate::text::{Features, TextPipeline};
 
-/// Training hyper-parameters, unchecked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainParams {
-    /// Label names; documents refer to them by index.
-    pub labels: Vec<String>,
-    pub text: TextConfig,
-    /// Additive (Lidstone) smoothing of term counts.
-    pub alpha: f64,
-    /// A term enters the vocabulary when at least this many training
-    /// documents contain it: rarer terms are mostly typos and names.
-    pub min_df: usize,
-    /// Sublinear TF, IDF and length normalisation (see `weighting.rs`).
-    pub weighting: Weighting,
-    /// Fit complement naive Bayes instead of multinomial.
-    pub complement: bool,
-    /// L1-normalise each label's weights (Rennie et al. 2003, §3.2).
-    pub normalise_weights: bool,
-    /// Multiplies the class log priors: 1 is the empirical prior, 0 a
-    /// uniform one (every label equally likely before reading).
-    pub prior_weight: f64,
-    /// What calibration fits on held-out folds of the training set.
-    pub calibration: Calibration,
-    /// Folds of the cross-validation inside the training set whose held-out
-    /// scores fit the calibration; 0 or 1 turns calibration off.
-    pub calibration_folds: usize,
-    /// Calibration is skipped (temperature 1, no biases) when a label has
-    /// fewer training documents than this: a temperature fitted on a
-    /// handful of held-out scores runs to its bound and makes every answer
-    /// certain. See [`MIN_CALIBRATION_DOCUMENTS`].
-    pub calibration_min_documents: usize,
-    /// Seed of those folds.
-    pub seed: u64,
-    /// Semi-supervised EM over unlabelled documents, when some are given.
-    pub em: EmParams,
-    /// Discriminative reweighting rounds of the labelled documents (DMNB).
-    pub discriminative: DiscriminativeParams,
-    /// Recorded as the training time; fixed by the caller so that the same
-    /// data and parameters give a byte-identical model file.
-    pub trained_at: String,
-}
-
-impl Default for TrainParams {
-    fn default() -> Self {
-        Self {
-            labels: super::default_labels(),
-            text: TextConfig::default(),
-            alpha: 0.1,
-            min_df: 2,
-            weighting: Weighting::RAW,
-            complement: false,
-            normalise_weights: false,
-            prior_weight: 1.0,
-            calibration: Calibration::Temperature,
-            calibration_folds: 0,
-            calibration_min_documents: MIN_CALIBRATION_DOCUMENTS,
-            seed: 17,
-            em: EmParams::default(),
-            discriminative: DiscriminativeParams::default(),
-            trained_at: "1970-01-01T00:00:00Z".into(),
-        }
-    }
-}
-
-/// Fewest documents of every label for training to fit a calibration: with
-/// 5 calibration folds, 10 leaves each fold 2 held-out documents of the
-/// label. Below it (10 documents over 6 labels gave temperature 0.001 and
-/// confidence 1.0 on unrelated text) the model stays uncalibrated.
-pub const MIN_CALIBRATION_DOCUMENTS: usize = 10;
-
-/// Why calibration was not fitted although asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CalibrationSkipped {
-    pub label: String,
-    pub documents: usize,
-    pub needed: usize,
-}
-
-impl std::fmt::Display for CalibrationSkipped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "label {} has {} document{} (needs {})",
-            self.label,
-            self.documents,
-            if self.documents == 1 { "" } else { "s" },
-            self.needed
-        )
-    }
-}
-
-/// What calibration fits (see `calibrate.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Calibration {
-    None,
-    /// One temperature: confidence changes, decisions do not.
-    Temperature,
-    /// A temperature and one bias per label: also adjusts the prior.
-    TemperatureAndBias,
-}
-
-/// Checked hyper-parameters: the only way to fit.
+/// What one fit learns from: labelled documents' features with their
+/// labels (index into the parameters' label list), and unlabelled
+/// documents' features for EM (none: a supervised fit). Features are
+/// borrowed, so cross-validation fits on subsets without copying them.
 #[derive(Debug, Clone)]
-pub struct ValidTrainParams(TrainParams);
+pub struct TrainingSet<'a> {
+    features: Vec<&'a Features>,
+    labels: Vec<usize>,
+    unlabeled: &'a [Features],
+}
 
-impl TrainParams {
-    pub fn check(self) -> Result<ValidTrainParams> {
-        let invalid = |m: String| Err(Error::InvalidParameter(m));
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return invalid(format!("alpha must be > 0, is {}", self.alpha));
+impl<'a> TrainingSet<'a> {
+    /// Every document of `features`, labelled by `labels` (same length).
+    pub fn new(features: &'a [Features], labels: &[usize]) -> Self {
+        Self::subset(features, labels, 0..features.len())
+    }
+
+    /// The documents `indices` of `features` and `labels`, in that order.
+    pub fn subset(
+        features: &'a [Features],
+        labels: &[usize],
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Self {
+        assert_eq!(features.len(), labels.len(), "one label per document");
+        let (features, labels) = indices
+            .into_iter()
+            .map(|i| (&features[i], labels[i]))
+            .unzip();
+        Self {
+            features,
+            labels,
+            unlabeled: &[],
         }
-        if self.min_df == 0 {
-            return invalid("min_df must be at least 1".into());
-        }
-        if self.labels.len() < 2 {
-            return invalid("at least two labels are needed".into());
-        }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = self.labels.iter().find(|l| !seen.insert(l.as_str())) {
-            return invalid(format!("label {dup:?} is listed twice"));
-        }
-        if !(self.text.title_weight.is_finite() && self.text.title_weight >= 0.0) {
-            return invalid(format!(
-                "title weight must be >= 0, is {}",
-                self.text.title_weight
-            ));
-        }
-        if !(self.text.lead_weight.is_finite() && self.text.lead_weight >= 0.0) {
-            return invalid(format!(
-                "lead weight must be >= 0, is {}",
-                self.text.lead_weight
-            ));
-        }
-        if !(self.prior_weight.is_finite() && self.prior_weight >= 0.0) {
-            return invalid(format!(
-                "prior weight must be >= 0, is {}",
-                self.prior_weight
-            ));
-        }
-        let dmnb = &self.discriminative;
-        if !(dmnb.step.is_finite() && dmnb.step >= 0.0) {
-            return invalid(format!(
-                "discriminative step must be >= 0, is {}",
-                dmnb.step
-            ));
-        }
-        if !(dmnb.loss_power.is_finite() && dmnb.loss_power > 0.0) {
-            return invalid(format!(
-                "discriminative loss power must be > 0, is {}",
-                dmnb.loss_power
-            ));
-        }
-        if dmnb.rounds > 0 && (self.complement || self.normalise_weights) {
-            return invalid(
-                "discriminative rounds reweight a multinomial model: not with complement or normalised weights"
-                    .into(),
-            );
-        }
-        Ok(ValidTrainParams(self))
+    }
+
+    /// Also learn, by EM, from `unlabeled` documents' features.
+    pub fn with_unlabeled(self, unlabeled: &'a [Features]) -> Self {
+        Self { unlabeled, ..self }
     }
 }
 
 impl ValidTrainParams {
-    pub fn params(&self) -> &TrainParams {
-        &self.0
-    }
-
-    /// Whether fitting on documents with `labels` calibrates: asked for
-    /// (a calibration and at least 2 folds) and possible.
-    pub fn calibrates(&self, labels: &[usize]) -> bool {
-        self.calibration_requested() && self.calibration_skipped(labels).is_none()
-    }
-
-    /// Whether the parameters ask for a calibration at all.
-    pub fn calibration_requested(&self) -> bool {
-        self.0.calibration_folds >= 2 && self.0.calibration != Calibration::None
-    }
-
-    /// The label (with documents) that has the fewest, when fewer than
-    /// `calibration_min_documents`: calibration is then skipped.
-    pub fn calibration_skipped(&self, labels: &[usize]) -> Option<CalibrationSkipped> {
-        let mut counts = vec![0usize; self.0.labels.len()];
-        for &label in labels {
-            if let Some(count) = counts.get_mut(label) {
-                *count += 1;
-            }
-        }
-        let needed = self.0.calibration_min_documents;
-        counts
-            .iter()
-            .enumerate()
-            .filter(|&(_, &count)| count > 0 && count < needed)
-            .min_by_key(|&(_, &count)| count)
-            .map(|(label, &documents)| CalibrationSkipped {
-                label: self.0.labels[label].clone(),
-                documents,
-                needed,
-            })
-    }
-
-    /// The text pipeline these parameters train with.
-    pub fn pipeline(&self) -> TextPipeline {
-        TextPipeline::new(self.0.text.clone())
-    }
-
-    /// Segments every document and fits.
-    pub fn fit(&self, documents: &[LabeledDocument]) -> Result<Model> {
-        let features = extract_features(&self.pipeline(), documents);
-        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
-        self.fit_features(&features, &labels)
-    }
-
-    /// Fits on already extracted features (cross-validation extracts once),
-    /// then calibrates on held-out folds of the same training set.
-    pub fn fit_features(&self, features: &[Features], labels: &[usize]) -> Result<Model> {
-        self.fit_semi_supervised(features, labels, &[])
-    }
-
-    /// [`Self::fit_features`] plus EM over `unlabeled` documents' features.
-    pub fn fit_semi_supervised(
-        &self,
-        features: &[Features],
-        labels: &[usize],
-        unlabeled: &[Features],
-    ) -> Result<Model> {
-        let features: Vec<&Features> = features.iter().collect();
-        self.fit_documents(&features, labels, unlabeled)
-    }
-
-    /// [`Self::fit_semi_supervised`] on borrowed features (cross-validation
-    /// fits on subsets without copying them). The model and the calibration
-    /// folds' models are independent fits, run side by side.
-    pub(crate) fn fit_documents(
-        &self,
-        features: &[&Features],
-        labels: &[usize],
-        unlabeled: &[Features],
-    ) -> Result<Model> {
-        let (mut model, held_out) = self.fit_with_held_out_scores(features, labels, unlabeled)?;
+    /// Fits on `set`, then calibrates on held-out folds of the same set.
+    /// The model and the calibration folds' models are independent fits,
+    /// run side by side.
+    pub fn fit(&self, set: &TrainingSet<'_>) -> Result<Model> {
+        let (mut model, held_out) =
+            self.fit_with_held_out_scores(&set.features, &set.labels, set.unlabeled)?;
         let (temperature, bias) = match self.0.calibration {
             _ if held_out.is_empty() => (1.0, vec![0.0; model.labels().len()]),
             Calibration::None => (1.0, vec![0.0; model.labels().len()]),
@@ -265,6 +73,14 @@ impl ValidTrainParams {
         };
         model.set_calibration(temperature, bias);
         Ok(model)
+    }
+
+    /// Segments every document with these parameters' pipeline and fits
+    /// on them all: for tests and benchmarks, which start from a corpus.
+    pub fn fit_corpus(&self, documents: &[LabeledDocument]) -> Result<Model> {
+        let features = extract_features(&self.pipeline(), documents);
+        let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
+        self.fit(&TrainingSet::new(&features, &labels))
     }
 
     /// Fits the labelled `documents` (re-weighted by the discriminative
@@ -309,13 +125,6 @@ impl ValidTrainParams {
                 row
             })
             .collect();
-        let mut document_weights = vec![1.0; rows.len()];
-        // One array for every round's sums: a fresh 6 × 110k array per
-        // round was a page fault per 4 KB, and faults were a fifth of
-        // training time.
-        let mut class_sums = Array2::zeros((label_count, terms.len()));
-        sum_rows_per_label(&mut class_sums, &rows, labels, &document_weights);
-        let label_mass: Vec<f64> = documents_per_label.iter().map(|&n| n as f64).collect();
         let mut parts = ModelParts {
             labels: params.labels.clone(),
             text: params.text.clone(),
@@ -337,57 +146,44 @@ impl ValidTrainParams {
                 coverage: None,
             },
         };
-        self.estimate(&mut parts, &class_sums, &label_mass)?;
+        let estimator = Estimator {
+            alpha: params.alpha,
+            complement: params.complement,
+            prior_weight: params.prior_weight,
+        };
+        let estimate = |parts: &mut ModelParts, counts: &LabelCounts| -> Result<()> {
+            (parts.class_log_prior, parts.feature_log_prob) = estimator.estimate(counts)?;
+            Ok(())
+        };
+        // Plain naive Bayes: every document once, in its own label.
+        let mut counts = LabelCounts::zeros(label_count, parts.vocabulary.len());
+        counts.count(&rows, |i| [(labels[i], 1.0)]);
+        let document_mass = counts.mass.clone();
+        estimate(&mut parts, &counts)?;
         let dmnb = &params.discriminative;
+        let mut document_weights = vec![1.0; rows.len()];
         for _ in 0..dmnb.rounds {
-            dmnb.add_losses(
-                &parts.class_log_prior,
-                &parts.feature_log_prob,
-                &rows,
-                labels,
-                &mut document_weights,
-            );
-            sum_rows_per_label(&mut class_sums, &rows, labels, &document_weights);
-            self.estimate(&mut parts, &class_sums, &label_mass)?;
+            let weights = TermWeights::new(&parts);
+            dmnb.add_losses(&weights, &rows, labels, &mut document_weights);
+            counts.count(&rows, |i| [(labels[i], document_weights[i])]);
+            // DMNB reweights the terms only: the prior stays the documents'.
+            counts.mass.clone_from(&document_mass);
+            estimate(&mut parts, &counts)?;
         }
         let em_rounds = if unlabeled_rows.is_empty() {
             0
         } else {
             params.em.iterations
         };
+        let mut expected = LabelCounts::zeros(label_count, parts.vocabulary.len());
         for _ in 0..em_rounds {
             let weights = TermWeights::new(&parts);
-            let (sums, mass) = expected_sums(&weights, &unlabeled_rows, params.em.weight);
-            let mut total_sums = class_sums.clone();
-            total_sums += &sums;
-            let total_mass: Vec<f64> = label_mass.iter().zip(&mass).map(|(a, b)| a + b).collect();
-            self.estimate(&mut parts, &total_sums, &total_mass)?;
+            expected.count(&unlabeled_rows, |i| {
+                params.em.membership(&weights, &unlabeled_rows[i])
+            });
+            estimate(&mut parts, &counts.plus(&expected))?;
         }
         Ok((parts, columns))
-    }
-
-    /// The smoothing step (linfa-bayes) and the prior, from per-label sums
-    /// of weighted counts and per-label document mass.
-    fn estimate(
-        &self,
-        parts: &mut ModelParts,
-        class_sums: &Array2<f64>,
-        label_mass: &[f64],
-    ) -> Result<()> {
-        let params = &self.0;
-        let complement;
-        let fitted_sums = if params.complement {
-            complement = complement_sums(class_sums);
-            complement.view()
-        } else {
-            class_sums.view()
-        };
-        parts.feature_log_prob = feature_log_prob_from_class_sums(fitted_sums, params.alpha)?;
-        parts.class_log_prior = log_prior(label_mass)
-            .into_iter()
-            .map(|p| p * params.prior_weight)
-            .collect();
-        Ok(())
     }
 
     /// The uncalibrated model on all of `features`, and the out-of-fold
@@ -500,83 +296,13 @@ fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
     Ok(counts)
 }
 
-/// The counting step: `sums` (labels × vocabulary) becomes one row per
-/// label, the sum of its documents' rows, each counted `weight` times (1 in
-/// plain naive Bayes).
-fn sum_rows_per_label(
-    sums: &mut Array2<f64>,
-    rows: &[SparseRow],
-    labels: &[usize],
-    weights: &[f64],
-) {
-    sums.fill(0.0);
-    for ((row, &label), &weight) in rows.iter().zip(labels).zip(weights) {
-        for &(t, value) in row {
-            sums[[label, t as usize]] += weight * value;
-        }
-    }
-}
-
-/// Row `c` becomes the sum of every other label's row: what complement
-/// naive Bayes fits `P(term | not c)` on.
-fn complement_sums(class_sums: &Array2<f64>) -> Array2<f64> {
-    let total = class_sums.sum_axis(Axis(0));
-    let mut complement = class_sums.clone();
-    for mut row in complement.rows_mut() {
-        row.zip_mut_with(&total, |c, &t| *c = t - *c);
-    }
-    complement
-}
-
-/// `ln(mass_label / total mass)`: with whole documents, the prior
-/// linfa-bayes itself would fit on the unsummed rows.
-fn log_prior(label_mass: &[f64]) -> Vec<f64> {
-    let total: f64 = label_mass.iter().sum();
-    label_mass.iter().map(|&n| (n / total).ln()).collect()
-}
-
-/// One line naming the model kind and every training parameter.
-pub fn describe(params: &TrainParams) -> String {
-    let t = &params.text;
-    let w = &params.weighting;
-    let kind = if params.complement {
-        "complement"
-    } else {
-        "multinomial"
-    };
-    format!(
-        "{kind} naive Bayes (linfa-bayes), alpha={}, min_df={}, sublinear_tf={}, idf={}, l2_normalise={}, normalise_weights={}, prior_weight={}, discriminative_rounds={}, discriminative_step={}, discriminative_loss_power={}, calibration={:?}, calibration_folds={}, em_iterations={}, em_weight={}, title_weight={}, lead_weight={}, bigrams={}, char_bigrams={}, strip_boilerplate={}, traditional_to_simplified={}, hmm={}, user_words={}",
-        params.alpha,
-        params.min_df,
-        w.sublinear_tf,
-        w.idf,
-        w.l2_normalise,
-        params.normalise_weights,
-        params.prior_weight,
-        params.discriminative.rounds,
-        params.discriminative.step,
-        params.discriminative.loss_power,
-        params.calibration,
-        params.calibration_folds,
-        params.em.iterations,
-        params.em.weight,
-        t.title_weight,
-        t.lead_weight,
-        t.bigrams,
-        t.char_bigrams,
-        t.strip_boilerplate,
-        t.traditional_to_simplified,
-        t.hmm,
-        t.user_words.len()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::{default_labels, read_corpus};
+    use crate::model::{default_labels, read_corpus, TrainParams, Weighting};
+    use crate::text::TextConfig;
 
     #[test]
     fn held_out_scores_equal_scoring_the_fold_model_by_name() {
@@ -591,7 +317,7 @@ mod tests {
             // As shipped: the held-out rows must be weighted like the
             // model's own vectors.
             weighting: Weighting::IDF_L2,
-            ..TrainParams::default()
+            ..TrainParams::plain()
         }
         .check()
         .unwrap();

@@ -6,7 +6,7 @@
 //! row per label holding that label's summed counts: linfa's smoothing and
 //! log-probabilities come out the same, from a labels × vocabulary matrix.
 //! The priors linfa derives from row counts are then meaningless (one row per
-//! label) and the caller supplies its own; see `fit.rs`.
+//! label) and the caller supplies its own; see `naive_bayes.rs`.
 //!
 //! Upstream linfa-bayes keeps the fitted parameters private; our vendored
 //! copy adds one read accessor (`class_parameters`) for them.

@@ -12,8 +12,11 @@ mod evidence;
 mod fit;
 mod linfa_bridge;
 pub mod metrics;
+mod naive_bayes;
 mod parallel;
+mod params;
 mod scorer;
+mod softmax;
 pub mod split;
 mod term_ids;
 mod terms;
@@ -24,8 +27,9 @@ pub use artifact::{decode_bytes, load, load_limited, save, FORMAT_VERSION};
 pub use corpus::{field_values, read_corpus, read_unlabeled, LabeledDocument};
 pub use discriminative::DiscriminativeParams;
 pub use em::EmParams;
-pub use fit::{
-    describe, extract_features, Calibration, CalibrationSkipped, TrainParams, ValidTrainParams,
+pub use fit::{extract_features, TrainingSet};
+pub use params::{
+    describe, Calibration, CalibrationSkipped, TrainParams, ValidTrainParams,
     MIN_CALIBRATION_DOCUMENTS,
 };
 pub use scorer::{ArticleVector, Model, Scores, TermEvidence, TrainingMetadata};

@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::EvaluationSummary;
+use super::naive_bayes::TermWeights;
+use super::softmax::softmax;
 use super::term_ids::{Coverage, DenseSums, IdCounter, TermIds};
 use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
@@ -74,72 +76,6 @@ pub struct Model {
     pub(super) term_ids: TermIds,
     weights: TermWeights,
     version: String,
-}
-
-/// The fitted parameters in the layout scoring reads: what a numbered row
-/// needs to be scored, and nothing else. Training's calibration folds and EM
-/// rounds score only numbered rows, so they build this and skip the token
-/// maps a [`Model`] builds for text (tens of milliseconds per fit).
-#[derive(Debug, Clone)]
-pub(crate) struct TermWeights {
-    labels: usize,
-    /// `weights[term * labels + label]`: one term's weights are adjacent, so
-    /// a sparse dot product reads one short run per term.
-    weights: Vec<f64>,
-    class_log_prior: Vec<f64>,
-}
-
-impl TermWeights {
-    /// From parameters that passed `validate` or that a fit just produced.
-    pub(crate) fn new(parts: &ModelParts) -> Self {
-        let labels = parts.labels.len();
-        let mut weights = vec![0.0; parts.vocabulary.len() * labels];
-        let sign = if parts.complement { -1.0 } else { 1.0 };
-        for (label, row) in parts.feature_log_prob.iter().enumerate() {
-            let norm = if parts.normalise_weights {
-                row.iter()
-                    .map(|w| w.abs())
-                    .sum::<f64>()
-                    .max(f64::MIN_POSITIVE)
-            } else {
-                1.0
-            };
-            for (term, &w) in row.iter().enumerate() {
-                weights[term * labels + label] = sign * w / norm;
-            }
-        }
-        Self {
-            labels,
-            weights,
-            class_log_prior: parts.class_log_prior.clone(),
-        }
-    }
-
-    pub(crate) fn labels(&self) -> usize {
-        self.labels
-    }
-
-    pub(crate) fn vocabulary_size(&self) -> usize {
-        self.weights.len() / self.labels
-    }
-
-    /// One term's weight for every label, model order.
-    fn of_term(&self, term: u32) -> &[f64] {
-        let start = term as usize * self.labels;
-        &self.weights[start..start + self.labels]
-    }
-
-    /// Joint log-likelihood of every label for a weighted row: the class log
-    /// prior plus each term's value times its weight.
-    pub(crate) fn log_joint_of(&self, row: &SparseRow) -> Vec<f64> {
-        let mut joint = self.class_log_prior.clone();
-        for &(t, value) in row {
-            for (acc, w) in joint.iter_mut().zip(self.of_term(t)) {
-                *acc += value * w;
-            }
-        }
-        joint
-    }
 }
 
 /// Probabilities and raw joint log-likelihoods of every label, model order.
@@ -309,7 +245,7 @@ impl Model {
             .zip(&self.parts.label_bias)
             .map(|(l, b)| l / self.parts.temperature + b)
             .collect();
-        let probabilities = softmax(&calibrated, 1.0);
+        let probabilities = softmax(&calibrated);
         Scores {
             probabilities,
             log_joint,
@@ -392,15 +328,4 @@ impl ArticleVector {
     pub fn has_no_terms(&self) -> bool {
         self.terms_seen == 0
     }
-}
-
-/// Numerically stable softmax of `logits / temperature`.
-pub(crate) fn softmax(logits: &[f64], temperature: f64) -> Vec<f64> {
-    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = logits
-        .iter()
-        .map(|&l| ((l - max) / temperature).exp())
-        .collect();
-    let sum: f64 = exps.iter().sum();
-    exps.into_iter().map(|e| e / sum).collect()
 }

@@ -28,7 +28,7 @@ fn labels_of(documents: &[LabeledDocument]) -> Vec<usize> {
 fn plain_params() -> ValidTrainParams {
     TrainParams {
         min_df: 1,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap()
@@ -52,7 +52,7 @@ fn assert_scorer_matches_linfa(params: &ValidTrainParams) {
     let documents = fixture();
     let features = extract_features(&params.pipeline(), &documents);
     let labels = labels_of(&documents);
-    let model = params.fit_features(&features, &labels).unwrap();
+    let model = params.fit(&TrainingSet::new(&features, &labels)).unwrap();
     assert_eq!(model.temperature(), 1.0, "uncalibrated for this comparison");
 
     let x = dense(&model, &features);
@@ -86,7 +86,7 @@ fn sparse_scorer_matches_linfa_predict_proba_on_weighted_vectors() {
     let params = TrainParams {
         min_df: 1,
         weighting: Weighting::ALL,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -101,11 +101,11 @@ fn fitted_models_label_their_training_documents() {
             min_df: 1,
             complement,
             weighting: Weighting::ALL,
-            ..TrainParams::default()
+            ..TrainParams::plain()
         }
         .check()
         .unwrap();
-        let model = params.fit(&documents).unwrap();
+        let model = params.fit_corpus(&documents).unwrap();
         let summary = evaluate::evaluate(&model, &documents, "training set");
         assert!(
             summary.accuracy > 0.9,
@@ -121,11 +121,11 @@ fn complement_model_counts_terms_against_the_other_labels() {
     let params = TrainParams {
         min_df: 1,
         complement: true,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     let port = Features::from_counts(vec![("海关".into(), 1.0)]);
     let joint = model.log_joint(&port);
     let prior = &model.parts().class_log_prior;
@@ -145,14 +145,14 @@ fn calibration_fits_a_temperature_on_held_out_folds() {
         // The fixture has 8 documents a label; these tests are about
         // calibration, so they lower its minimum.
         calibration_min_documents: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     assert!(model.temperature().is_finite() && model.temperature() > 0.0);
     assert_ne!(model.temperature(), 1.0, "a temperature was fitted");
-    let uncalibrated = plain_params().fit(&documents).unwrap();
+    let uncalibrated = plain_params().fit_corpus(&documents).unwrap();
     let features = extract_features(&params.pipeline(), &documents);
     for f in &features {
         // Temperature changes confidence, never the ranking.
@@ -168,7 +168,7 @@ fn em_with_zero_weight_is_the_supervised_fit_and_positive_weight_moves_it() {
     let documents = fixture();
     let base = TrainParams {
         min_df: 1,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     };
     let features = extract_features(&plain_params().pipeline(), &documents);
     let labels = labels_of(&documents);
@@ -183,10 +183,12 @@ fn em_with_zero_weight_is_the_supervised_fit_and_positive_weight_moves_it() {
         }
         .check()
         .unwrap()
-        .fit_semi_supervised(&features, &labels, &unlabeled)
+        .fit(&TrainingSet::new(&features, &labels).with_unlabeled(&unlabeled))
         .unwrap()
     };
-    let supervised = plain_params().fit_features(&features, &labels).unwrap();
+    let supervised = plain_params()
+        .fit(&TrainingSet::new(&features, &labels))
+        .unwrap();
     assert_eq!(
         fit_with(0.0).parts().feature_log_prob,
         supervised.parts().feature_log_prob
@@ -203,11 +205,11 @@ fn evidence_is_taken_after_length_normalisation() {
     let params = TrainParams {
         min_df: 1,
         weighting: Weighting::IDF_L2,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     let pipeline = params.pipeline();
     let body = &documents[0].text;
     let once = pipeline.features(ArticleText::new("", body));
@@ -281,7 +283,7 @@ fn leaving_a_group_out_scores_it_with_a_model_that_never_saw_it() {
     // The odd group scored by a model fitted on the even documents alone.
     let even: Vec<LabeledDocument> = documents.iter().step_by(2).cloned().collect();
     let odd: Vec<LabeledDocument> = documents.iter().skip(1).step_by(2).cloned().collect();
-    let model = params.fit(&even).unwrap();
+    let model = params.fit_corpus(&even).unwrap();
     let expected = evaluate::evaluate(&model, &odd, "x");
     assert_eq!(summary.groups[1].value, "odd");
     assert_eq!(summary.groups[1].summary.confusion, expected.confusion);
@@ -318,11 +320,11 @@ mod artifact {
             calibration_folds: 3,
             calibration_min_documents: 4,
             weighting: Weighting::ALL,
-            ..TrainParams::default()
+            ..TrainParams::plain()
         }
         .check()
         .unwrap();
-        let mut model = params.fit(&fixture()).unwrap();
+        let mut model = params.fit_corpus(&fixture()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.model");
         save(&mut model, &path, false).unwrap();
@@ -413,7 +415,7 @@ fn calibration_is_skipped_when_a_label_has_too_few_documents() {
         min_df: 1,
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -429,7 +431,7 @@ fn calibration_is_skipped_when_a_label_has_too_few_documents() {
     assert_eq!(skipped.documents, smallest);
     assert_eq!(skipped.needed, crate::model::MIN_CALIBRATION_DOCUMENTS);
     assert!(!params.calibrates(&labels));
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     assert_eq!(model.temperature(), 1.0, "not calibrated");
     assert_eq!(model.label_bias(), &[0.0; 6]);
 }
@@ -441,11 +443,11 @@ fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
         min_df: 1,
         calibration: Calibration::TemperatureAndBias,
         calibration_folds: 0,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     assert_eq!(model.temperature(), 1.0);
     assert_eq!(model.label_bias(), &[0.0; 6]);
     let features = extract_features(&params.pipeline(), &documents);
@@ -462,11 +464,11 @@ fn bias_calibration_fits_centred_biases() {
         // The fixture has 8 documents a label; these tests are about
         // calibration, so they lower its minimum.
         calibration_min_documents: 4,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
-    let model = params.fit(&documents).unwrap();
+    let model = params.fit_corpus(&documents).unwrap();
     assert_eq!(model.label_bias().len(), 6);
     assert!(model.label_bias().iter().sum::<f64>().abs() < 1e-9);
     assert!(model.label_bias().iter().any(|&b| b != 0.0));
@@ -483,7 +485,7 @@ fn discriminative(rounds: usize) -> TrainParams {
             step: 4.0,
             loss_power: 0.5,
         },
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
 }
 
@@ -497,9 +499,11 @@ fn a_discriminative_round_is_linfa_naive_bayes_on_reweighted_documents() {
     let labels = labels_of(&documents);
     let plain = discriminative(0).check().unwrap();
     let features = extract_features(&plain.pipeline(), &documents);
-    let plain_model = plain.fit_features(&features, &labels).unwrap();
+    let plain_model = plain.fit(&TrainingSet::new(&features, &labels)).unwrap();
     let one_round = discriminative(1).check().unwrap();
-    let model = one_round.fit_features(&features, &labels).unwrap();
+    let model = one_round
+        .fit(&TrainingSet::new(&features, &labels))
+        .unwrap();
     assert_ne!(
         model.parts().feature_log_prob,
         plain_model.parts().feature_log_prob,
@@ -540,7 +544,7 @@ fn discriminative_rounds_fit_the_training_labels_better() {
     let mean_p_true = |rounds: usize| {
         let params = discriminative(rounds).check().unwrap();
         let features = extract_features(&params.pipeline(), &documents);
-        let model = params.fit_features(&features, &labels).unwrap();
+        let model = params.fit(&TrainingSet::new(&features, &labels)).unwrap();
         features
             .iter()
             .zip(&labels)
@@ -569,7 +573,7 @@ fn discriminative_rounds_need_a_plain_multinomial_model() {
             loss_power: 0.0,
             ..DiscriminativeParams::default()
         },
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap_err();
@@ -591,7 +595,7 @@ fn calibrated_fits_are_reproducible() {
     }
     .check()
     .unwrap();
-    let first = params.fit(&documents).unwrap();
-    let second = params.fit(&documents).unwrap();
+    let first = params.fit_corpus(&documents).unwrap();
+    let second = params.fit_corpus(&documents).unwrap();
     assert_eq!(first.parts(), second.parts());
 }

@@ -68,7 +68,7 @@ fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
         text,
         min_df: 1,
         weighting: Weighting::ALL,
-        ..TrainParams::default()
+        ..TrainParams::plain()
     }
     .check()
     .unwrap();
@@ -79,7 +79,7 @@ fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
         .map(|(title, body)| pipeline.features(ArticleText::new(title, body)))
         .collect();
     let labels: Vec<usize> = (0..features.len()).map(|i| i % 6).collect();
-    let model = params.fit_features(&features, &labels).unwrap();
+    let model = params.fit(&TrainingSet::new(&features, &labels)).unwrap();
     (model, pipeline)
 }
 

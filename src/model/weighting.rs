@@ -30,17 +30,18 @@ impl Weighting {
         idf: false,
         l2_normalise: false,
     };
-}
 
-#[cfg(test)]
-impl Weighting {
-    /// IDF and L2 without sublinear TF: the shipped model's weighting.
+    /// IDF and L2 without sublinear TF: the shipped model's weighting
+    /// (`TrainParams::shipped`).
     pub const IDF_L2: Self = Self {
         sublinear_tf: false,
         idf: true,
         l2_normalise: true,
     };
+}
 
+#[cfg(test)]
+impl Weighting {
     /// Sublinear TF, IDF and L2 together: the tests' fully weighted vectors.
     pub const ALL: Self = Self {
         sublinear_tf: true,
