@@ -24,11 +24,27 @@ pub enum Error {
     #[error("the training data is empty: no labelled documents were read")]
     EmptyCorpus,
 
-    #[error("invalid training parameter: {0}")]
-    InvalidParameter(String),
+    /// A hyper-parameter out of its range, and which one (in words:
+    /// `alpha`, `title weight`, `discriminative loss power`).
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+
+    /// Data that cannot support what was asked of it: a label without
+    /// documents, too few documents for the folds, one group to leave out.
+    #[error("{0}")]
+    UnusableData(String),
 
     #[error("fitting failed: {0}")]
     Fit(String),
+
+    /// A model whose tables are inconsistent or out of range; loading a
+    /// file turns it into [`Error::ModelFormat`], which names the file.
+    #[error("invalid model: {0}")]
+    InvalidModel(String),
+
+    /// The model could not be written as JSON.
+    #[error("cannot encode the model: {0}")]
+    Encode(#[source] serde_json::Error),
 
     /// A model file that is not one, is damaged, or is of another version.
     #[error("cannot load model {path}: {reason}")]

@@ -314,3 +314,29 @@ fn suggest_writes_the_uncertain_articles_ready_to_label_and_keeps_their_fields()
         stderr(&again)
     );
 }
+
+#[test]
+fn train_keeps_an_existing_model_file_and_names_the_flag_that_replaces_it() {
+    let corpus = fixture_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    std::fs::write(&model, "mine").unwrap();
+    let args = [
+        "train",
+        "--data",
+        corpus.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--min-df",
+        "1",
+    ];
+    let out = run(&args);
+    assert!(!out.status.success());
+    // The core says the file exists; the command line adds its own flag.
+    assert!(
+        stderr(&out).contains("model file exists; pass --force to replace it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "mine");
+}

@@ -73,10 +73,32 @@ pub fn main() -> ExitCode {
         // stop quietly, as other command-line tools do.
         Err(error) if is_broken_pipe(error.as_ref()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // The core says a file exists; the flag that replaces it is
+            // the command line's, so it is named here.
+            let hint = if is_already_exists(error.as_ref()) {
+                "; pass --force to replace it"
+            } else {
+                ""
+            };
+            eprintln!("error: {error}{hint}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `error` (or one it wraps) is an output file that already exists.
+fn is_already_exists(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Whether `error` (or one it wraps) is a write to a closed pipe.

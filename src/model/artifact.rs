@@ -24,7 +24,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// Encodes a model; returns the bytes and the version they give the model.
 pub(crate) fn encode(model: &Model) -> Result<(Vec<u8>, String)> {
-    let payload = serde_json::to_vec(model.parts()).map_err(|e| Error::Fit(e.to_string()))?;
+    let payload = serde_json::to_vec(model.parts()).map_err(Error::Encode)?;
     let digest = Sha256::digest(&payload);
     let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
     bytes.extend_from_slice(MAGIC);
@@ -67,8 +67,8 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     let parts: ModelParts =
         serde_json::from_slice(payload).map_err(|e| fail(format!("invalid payload: {e}")))?;
     Model::from_parts(parts, version_of(&digest)).map_err(|e| match e {
-        Error::InvalidParameter(reason) => fail(reason),
-        other => fail(other.to_string()),
+        Error::InvalidModel(reason) => fail(reason),
+        other => other,
     })
 }
 
@@ -94,7 +94,7 @@ pub fn save(model: &mut Model, path: &Path, overwrite: bool) -> Result<String> {
     let (bytes, version) = encode(model)?;
     write_atomically(path, &bytes, overwrite).map_err(|e| {
         let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            std::io::Error::new(e.kind(), "model file exists; pass --force to replace it")
+            std::io::Error::new(e.kind(), "model file exists")
         } else {
             e
         };

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::text::{ArticleText, OwnedArticle};
+use crate::text::{ArticleText, HasArticle, OwnedArticle};
 
 /// One labelled article, its label an index into the label list.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -36,6 +36,12 @@ impl LabeledDocument {
             subtitle: &self.subtitle,
             body: &self.text,
         }
+    }
+}
+
+impl HasArticle for LabeledDocument {
+    fn article(&self) -> ArticleText<'_> {
+        LabeledDocument::article(self)
     }
 }
 
@@ -277,25 +283,14 @@ pub fn read_corpus(paths: &[impl AsRef<Path>], labels: &[String]) -> Result<Vec<
 }
 
 /// Reads up to `limit` unlabelled articles (`{"title", "text" | "body"}` a
-/// line; any `label` is ignored), with their labels set to 0. A bad line
-/// stops reading with its line number.
-pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<LabeledDocument>> {
+/// line, kicker and deck if given; any `label` is ignored): only their text,
+/// which is all semi-supervised training reads. A bad line stops reading
+/// with its line number.
+pub fn read_unlabeled(path: &Path, limit: usize) -> Result<Vec<OwnedArticle>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     article_lines(std::io::BufReader::new(file), path)
         .take(limit)
-        .map(|item| {
-            let (number, mut article) = item?;
-            Ok(LabeledDocument {
-                id: format!("{}:{number}", path.display()),
-                kicker: article.take_kicker(),
-                subtitle: article.take_subtitle(),
-                text: article.take_text(),
-                title: article.title,
-                label: 0,
-                file: 0,
-                line: number,
-            })
-        })
+        .map(|item| item.map(|(_, mut article)| article.take_article()))
         .collect()
 }
 

@@ -46,7 +46,7 @@ pub fn cross_validate_with_outcomes(
 ) -> Result<(EvaluationSummary, Vec<Outcome>)> {
     let label_names = &params.params().labels;
     if let Some(short) = label_short_of_folds(documents, label_names, folds) {
-        return Err(Error::InvalidParameter(short.to_string()));
+        return Err(Error::UnusableData(short.to_string()));
     }
     let features = extract_features(&params.pipeline(), documents);
     let labels: Vec<usize> = documents.iter().map(|d| d.label).collect();
@@ -96,7 +96,7 @@ pub fn leave_one_group_out(
         }
     }
     if values.len() < 2 {
-        return Err(Error::InvalidParameter(format!(
+        return Err(Error::UnusableData(format!(
             "leaving one {field} out needs at least two values of {field:?}; the documents have {}",
             values.len()
         )));

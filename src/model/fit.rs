@@ -13,7 +13,7 @@ use super::split::stratified_folds;
 use super::terms::{Columns, NumberedDocuments, TermCounts, TermTable, Vocabulary};
 use super::weighting::{inverse_document_frequency, SparseRow};
 use crate::error::{Error, Result};
-use crate::text::{Features, TextPipeline};
+use crate::text::{Features, HasArticle, TextPipeline};
 
 /// What one fit learns from: labelled documents' features with their
 /// labels (index into the parameters' label list), and unlabelled
@@ -102,7 +102,7 @@ impl ValidTrainParams {
         let label_count = params.labels.len();
         let documents_per_label = count_labels(labels, label_count)?;
         if let Some(empty) = documents_per_label.iter().position(|&n| n == 0) {
-            return Err(Error::InvalidParameter(format!(
+            return Err(Error::UnusableData(format!(
                 "no training documents for label {:?}",
                 params.labels[empty]
             )));
@@ -265,7 +265,10 @@ fn held_out_scores<'d>(
 }
 
 /// Features of every document, computed on all cores; order is preserved.
-pub fn extract_features(pipeline: &TextPipeline, documents: &[LabeledDocument]) -> Vec<Features> {
+pub fn extract_features<D: HasArticle + Sync>(
+    pipeline: &TextPipeline,
+    documents: &[D],
+) -> Vec<Features> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = documents.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -289,9 +292,9 @@ pub fn extract_features(pipeline: &TextPipeline, documents: &[LabeledDocument]) 
 fn count_labels(labels: &[usize], label_count: usize) -> Result<Vec<u64>> {
     let mut counts = vec![0u64; label_count];
     for &label in labels {
-        *counts.get_mut(label).ok_or_else(|| {
-            Error::InvalidParameter(format!("label index {label} out of range"))
-        })? += 1;
+        *counts
+            .get_mut(label)
+            .ok_or_else(|| Error::UnusableData(format!("label index {label} out of range")))? += 1;
     }
     Ok(counts)
 }

@@ -158,53 +158,42 @@ pub struct ValidTrainParams(pub(super) TrainParams);
 
 impl TrainParams {
     pub fn check(self) -> Result<ValidTrainParams> {
-        let invalid = |m: String| Err(Error::InvalidParameter(m));
+        let invalid =
+            |name: &'static str, reason: String| Err(Error::InvalidParameter { name, reason });
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return invalid(format!("alpha must be > 0, is {}", self.alpha));
+            return invalid("alpha", format!("must be > 0, is {}", self.alpha));
         }
         if self.min_df == 0 {
-            return invalid("min_df must be at least 1".into());
+            return invalid("min_df", "must be at least 1".into());
         }
         if self.labels.len() < 2 {
-            return invalid("at least two labels are needed".into());
+            return invalid("labels", "at least two labels are needed".into());
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = self.labels.iter().find(|l| !seen.insert(l.as_str())) {
-            return invalid(format!("label {dup:?} is listed twice"));
+            return invalid("labels", format!("label {dup:?} is listed twice"));
         }
-        if !(self.text.title_weight.is_finite() && self.text.title_weight >= 0.0) {
-            return invalid(format!(
-                "title weight must be >= 0, is {}",
-                self.text.title_weight
-            ));
-        }
-        if !(self.text.lead_weight.is_finite() && self.text.lead_weight >= 0.0) {
-            return invalid(format!(
-                "lead weight must be >= 0, is {}",
-                self.text.lead_weight
-            ));
-        }
-        if !(self.prior_weight.is_finite() && self.prior_weight >= 0.0) {
-            return invalid(format!(
-                "prior weight must be >= 0, is {}",
-                self.prior_weight
-            ));
+        let at_least_zero = [
+            ("title weight", self.text.title_weight),
+            ("lead weight", self.text.lead_weight),
+            ("prior weight", self.prior_weight),
+            ("discriminative step", self.discriminative.step),
+        ];
+        for (name, value) in at_least_zero {
+            if !(value.is_finite() && value >= 0.0) {
+                return invalid(name, format!("must be >= 0, is {value}"));
+            }
         }
         let dmnb = &self.discriminative;
-        if !(dmnb.step.is_finite() && dmnb.step >= 0.0) {
-            return invalid(format!(
-                "discriminative step must be >= 0, is {}",
-                dmnb.step
-            ));
-        }
         if !(dmnb.loss_power.is_finite() && dmnb.loss_power > 0.0) {
-            return invalid(format!(
-                "discriminative loss power must be > 0, is {}",
-                dmnb.loss_power
-            ));
+            return invalid(
+                "discriminative loss power",
+                format!("must be > 0, is {}", dmnb.loss_power),
+            );
         }
         if dmnb.rounds > 0 && (self.complement || self.normalise_weights) {
             return invalid(
+                "discriminative rounds",
                 "discriminative rounds reweight a multinomial model: not with complement or normalised weights"
                     .into(),
             );

@@ -103,10 +103,9 @@ pub struct TermEvidence {
 
 impl Model {
     pub(crate) fn from_parts(parts: ModelParts, version: String) -> Result<Self> {
-        super::validate::validate(&parts).map_err(Error::InvalidParameter)?;
+        super::validate::validate(&parts).map_err(Error::InvalidModel)?;
         let weights = TermWeights::new(&parts);
-        let term_ids =
-            TermIds::new(&parts.vocabulary, &parts.text).map_err(Error::InvalidParameter)?;
+        let term_ids = TermIds::new(&parts.vocabulary, &parts.text).map_err(Error::InvalidModel)?;
         Ok(Self {
             parts,
             term_ids,

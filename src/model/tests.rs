@@ -10,6 +10,7 @@ use ndarray::{Array1, Array2};
 use super::linfa_bridge::fit_linfa;
 use super::metrics::{summarise_groups, EvaluationSummary};
 use super::*;
+use crate::error::Error;
 use crate::text::{ArticleText, Features};
 
 fn fixture_path() -> PathBuf {
@@ -598,4 +599,46 @@ fn calibrated_fits_are_reproducible() {
     let first = params.fit_corpus(&documents).unwrap();
     let second = params.fit_corpus(&documents).unwrap();
     assert_eq!(first.parts(), second.parts());
+}
+
+#[test]
+fn errors_say_what_is_wrong_by_their_type() {
+    // A hyper-parameter out of range is named as set.
+    let bad_alpha = TrainParams {
+        alpha: 0.0,
+        ..TrainParams::plain()
+    };
+    assert!(matches!(
+        bad_alpha.check(),
+        Err(Error::InvalidParameter { name: "alpha", .. })
+    ));
+    let mut twice = TrainParams::plain();
+    twice.labels[1] = twice.labels[0].clone();
+    assert!(matches!(
+        twice.check(),
+        Err(Error::InvalidParameter { name: "labels", .. })
+    ));
+    // Data that cannot be fitted is the data's fault, not a parameter's.
+    let documents: Vec<_> = fixture().into_iter().filter(|d| d.label != 0).collect();
+    let params = plain_params();
+    let features = extract_features(&params.pipeline(), &documents);
+    let labels = labels_of(&documents);
+    assert!(matches!(
+        params.fit(&TrainingSet::new(&features, &labels)),
+        Err(Error::UnusableData(_))
+    ));
+    // A model with a broken table is an invalid model, and a file holding
+    // one is named in the error.
+    let model = params
+        .fit(&TrainingSet::new(
+            &extract_features(&params.pipeline(), &fixture()),
+            &labels_of(&fixture()),
+        ))
+        .unwrap();
+    let mut parts = model.parts().clone();
+    parts.labels.pop();
+    assert!(matches!(
+        Model::from_parts(parts, "test".into()),
+        Err(Error::InvalidModel(_))
+    ));
 }

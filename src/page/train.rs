@@ -49,18 +49,23 @@ impl Default for SplitterParams {
 
 impl SplitterParams {
     fn check(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::InvalidParameter(what.to_owned()));
+        let bad = |name: &'static str, reason: &str| {
+            Err(Error::InvalidParameter {
+                name,
+                reason: reason.to_owned(),
+            })
+        };
         if self.epochs == 0 {
-            return bad("epochs must be at least 1");
+            return bad("epochs", "must be at least 1");
         }
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
-            return bad("l2 must be a finite number >= 0");
+            return bad("l2", "must be a finite number >= 0");
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return bad("learning rate must be a finite number > 0");
+            return bad("learning_rate", "must be a finite number > 0");
         }
         if !(1..=2).contains(&self.rounds) {
-            return bad("rounds must be 1 or 2");
+            return bad("rounds", "must be 1 or 2");
         }
         Ok(())
     }
@@ -142,7 +147,7 @@ pub fn train_splitter(
     }
     renderings.retain(|(lines, _)| !lines.is_empty());
     if renderings.is_empty() {
-        return Err(Error::InvalidParameter(
+        return Err(Error::UnusableData(
             "no page with any line to train the splitter on".into(),
         ));
     }

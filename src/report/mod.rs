@@ -135,13 +135,13 @@ pub fn write_report(
     })
 }
 
-/// The error for an existing report without `overwrite` says how to replace it.
+/// The error for an existing report without `overwrite` says what exists
+/// (the CLI adds how to replace it: its flag is its own).
 fn already_exists_hint(error: std::io::Error) -> std::io::Error {
     match error.kind() {
-        std::io::ErrorKind::AlreadyExists => std::io::Error::new(
-            error.kind(),
-            "report file exists; pass --force to replace it",
-        ),
+        std::io::ErrorKind::AlreadyExists => {
+            std::io::Error::new(error.kind(), "report file exists")
+        }
         _ => error,
     }
 }

@@ -18,11 +18,14 @@ impl From<Error> for Status {
             // The admin's token was good; the path it sent breaks a rule
             // (PERMISSION_DENIED stays reserved for a bad token).
             Error::ModelPathRefused { .. } => Code::InvalidArgument,
-            Error::ModelFormat { .. } | Error::Io { .. } => Code::FailedPrecondition,
-            Error::Corpus { .. } | Error::EmptyCorpus | Error::InvalidParameter(_) => {
-                Code::InvalidArgument
+            Error::ModelFormat { .. } | Error::InvalidModel(_) | Error::Io { .. } => {
+                Code::FailedPrecondition
             }
-            Error::Fit(_) => Code::Internal,
+            Error::Corpus { .. }
+            | Error::EmptyCorpus
+            | Error::InvalidParameter { .. }
+            | Error::UnusableData(_) => Code::InvalidArgument,
+            Error::Fit(_) | Error::Encode(_) => Code::Internal,
             Error::Cancelled => Code::Cancelled,
         };
         Status::new(code, bounded(error.to_string()))

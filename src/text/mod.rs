@@ -58,6 +58,19 @@ pub struct OwnedArticle {
     pub body: String,
 }
 
+/// Anything that holds one article's text: a labelled document, an
+/// unlabelled one, an article read for classifying.
+pub trait HasArticle {
+    /// The text the model reads.
+    fn article(&self) -> ArticleText<'_>;
+}
+
+impl HasArticle for OwnedArticle {
+    fn article(&self) -> ArticleText<'_> {
+        self.text()
+    }
+}
+
 impl OwnedArticle {
     pub fn text(&self) -> ArticleText<'_> {
         ArticleText {
