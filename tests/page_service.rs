@@ -8,6 +8,8 @@ use std::process::Command;
 use common::TestServer;
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::ClassifyPageRequest;
+use policy_classifier::service::limits::Limits;
+use policy_classifier::service::{Hardening, ServeConfig};
 use serde_json::Value;
 use tonic::Code;
 
@@ -151,4 +153,71 @@ fn cli_classify_page_prints_one_line_per_article() {
         assert!(in_span(&chars(&text, start, end), title), "{line}");
         assert!(line["scores"].as_array().unwrap().len() > 1);
     }
+}
+
+async fn server_with(limits: Limits) -> TestServer {
+    TestServer::start_with(ServeConfig {
+        model: ModelSource::Shipped,
+        hardening: Hardening {
+            limits,
+            ..Hardening::default()
+        },
+    })
+    .await
+}
+
+/// A page is one text of one call: `--max-article-chars` bounds it as a
+/// whole and, as for every call, `--max-request-chars` bounds its work.
+#[tokio::test]
+async fn a_page_is_held_to_the_request_budget_like_every_call() {
+    let text = page_text();
+    let length = text.chars().count();
+    let server = server_with(Limits {
+        max_article_chars: 10 * length,
+        max_request_chars: length - 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let status = client.classify_page(request(&text)).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().contains("--max-request-chars"),
+        "{status:?}"
+    );
+    let half: String = text.chars().take(length / 2).collect();
+    assert!(client.classify_page(request(&half)).await.is_ok());
+}
+
+/// Pages take admission slots like every call that works, and are shed
+/// when the server is full.
+#[tokio::test]
+async fn pages_are_admitted_and_shed_like_every_call() {
+    let server = server_with(Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    })
+    .await;
+    let heavy = page_text().repeat(20);
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        let mut client = server.client().await;
+        let page = request(&heavy);
+        calls.push(tokio::spawn(async move {
+            client.classify_page(page).await.map(drop)
+        }));
+    }
+    let (mut served, mut shed) = (0, 0);
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(()) => served += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(status.message().contains("--max-in-flight"));
+                shed += 1;
+            }
+        }
+    }
+    assert!(served >= 1, "nothing was served");
+    assert!(shed >= 1, "nothing was shed with max_in_flight = 1");
 }

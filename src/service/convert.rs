@@ -16,6 +16,15 @@ pub(super) fn article_text(article: &proto::Article) -> ArticleText<'_> {
     }
 }
 
+/// A checked request's article (present: [`super::rpc::Validate`] refuses a
+/// request without one) and options.
+pub(super) fn classify_request(
+    request: proto::ClassifyRequest,
+) -> (proto::Article, ClassifyOptions) {
+    let options = options(request.explain, request.min_confidence);
+    (request.article.unwrap_or_default(), options)
+}
+
 pub(super) fn options(explain: bool, min_confidence: Option<f64>) -> ClassifyOptions {
     ClassifyOptions {
         explain,
