@@ -221,3 +221,42 @@ async fn pages_are_admitted_and_shed_like_every_call() {
     assert!(served >= 1, "nothing was served");
     assert!(shed >= 1, "nothing was shed with max_in_flight = 1");
 }
+
+/// The count of `series` in the process's metrics (0 before its first use).
+fn metric(series: &str) -> f64 {
+    policy_classifier::service::metrics::render()
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Each classified article of a page reaches the label and coverage metrics
+/// (other tests of this binary only add to them).
+#[tokio::test]
+async fn page_answers_are_counted_in_the_metrics() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let labelled = |label: &str| format!("policy_classifier_articles_total{{label=\"{label}\"}}");
+    let before: Vec<f64> = LABELS.iter().map(|l| metric(&labelled(l))).collect();
+    let coverage_before = metric("policy_classifier_article_coverage_count");
+    let articles = client
+        .classify_page(request(&page_text()))
+        .await
+        .unwrap()
+        .into_inner()
+        .articles;
+    let answered = articles.iter().filter(|a| a.result.is_some()).count();
+    assert!(answered >= 2, "{articles:?}");
+    for (label, before) in LABELS.iter().zip(before) {
+        let on_page = (articles.iter())
+            .filter(|a| a.result.as_ref().is_some_and(|r| r.label == *label))
+            .count();
+        assert!(
+            metric(&labelled(label)) >= before + on_page as f64,
+            "{label}"
+        );
+    }
+    assert!(
+        metric("policy_classifier_article_coverage_count") >= coverage_before + answered as f64
+    );
+}

@@ -1,7 +1,7 @@
 //! `PolicyClassifier` handlers. Each has one rhythm: validate, convert, call
 //! the core, map. [`ClassifierService::call`] holds the request policy for
 //! all of them (validation, the request budget, admission, the worker pool,
-//! cancellation); a handler only converts and calls
+//! cancellation, what the metrics see); a handler only converts and calls
 //! the core. The stream applies the same policy to each of its messages.
 
 use std::pin::Pin;
@@ -16,8 +16,9 @@ use super::cancel::{CancelFlag, CancelOnDrop};
 use super::convert;
 use super::groups::ReadyGroups;
 use super::limits::{Cost, RequestGuard};
+use super::observe::Answered;
 use super::pool::WorkPool;
-use super::rpc::{Admission, Validate};
+use super::rpc::{Admission, Answers, Validate};
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
 use crate::classifier::{Classifier, ClassifyOptions};
@@ -70,11 +71,13 @@ impl ClassifierService {
 
     /// The request policy of every unary RPC, in one place: checks the
     /// request ([`Validate::check`]), then does `work` as its
-    /// [`Admission`] says (CPU work through [`Self::run`]).
+    /// [`Admission`] says (CPU work through [`Self::run`]), and answers
+    /// with what the response [`Answers`] in its extensions, for the
+    /// metrics.
     async fn call<R, T, F>(&self, request: Request<R>, work: F) -> Result<Response<T>, Status>
     where
         R: Validate + Send + 'static,
-        T: Send + 'static,
+        T: Answers + Send + 'static,
         F: FnOnce(&Classifier, R, &CancelFlag) -> Result<T, Status> + Send + 'static,
     {
         let request = request.into_inner();
@@ -88,7 +91,11 @@ impl ClassifierService {
                 work(&classifier, request, &CancelOnDrop::default().flag())?
             }
         };
-        Ok(Response::new(message))
+        let answered = Answered::default();
+        answered.add(&message);
+        let mut response = Response::new(message);
+        response.extensions_mut().insert(answered);
+        Ok(response)
     }
 
     /// Runs CPU-bound core work of `cost` on the worker pool (one thread
@@ -190,6 +197,8 @@ impl PolicyClassifier for ClassifierService {
         let inbound = request.into_inner();
         let service = self.clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        let answered = Answered::default();
+        let tally = answered.clone();
         tokio::spawn(async move {
             let mut next_index = 0;
             let groups = ReadyGroups::new(inbound, STREAM_GROUP, STREAM_GROUP_BYTES, text_bytes);
@@ -202,6 +211,9 @@ impl PolicyClassifier for ClassifierService {
                 std::pin::pin!(futures_util::StreamExt::buffered(answers, STREAM_IN_FLIGHT));
             'stream: while let Some(group) = answers.next().await {
                 for result in group {
+                    if let Ok(response) = &result {
+                        tally.add(response);
+                    }
                     let failed = result.is_err();
                     // A send error means the client went away: stop working.
                     if sender.send(result).await.is_err() || failed {
@@ -210,7 +222,9 @@ impl PolicyClassifier for ClassifierService {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        let mut response = Response::new(Box::pin(ReceiverStream::new(receiver)) as ResponseStream);
+        response.extensions_mut().insert(answered);
+        Ok(response)
     }
 
     async fn segment(

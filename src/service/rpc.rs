@@ -1,17 +1,23 @@
-//! What each RPC's request means to the request policy, one impl per
-//! message type (as qdrant's `Validate`): a request checks itself against
-//! the limits and says what serving it costs ([`Validate`]).
+//! What each RPC's messages mean to the request policy and to the metrics,
+//! one impl per message type (as qdrant's `Validate`):
 //!
-//! [`super::ClassifierService`] applies it to every RPC, so a new RPC
-//! cannot skip the limits, admission or cancellation: it does not compile
-//! until its request implements the trait.
+//! - a request checks itself against the limits and says what serving it
+//!   costs ([`Validate`]);
+//! - a response says which classifications it answers ([`Answers`]), which
+//!   the handler leaves in the response's extensions for
+//!   [`super::observe`].
+//!
+//! [`super::ClassifierService`] applies both to every RPC, so a new RPC
+//! cannot skip the limits, admission, cancellation or the label metrics:
+//! it does not compile until its messages implement these traits.
 
 use tonic::Status;
 
 use super::limits::{Cost, RequestGuard};
 use crate::proto::{
-    Article, ClassifyBatchRequest, ClassifyPageRequest, ClassifyRequest, GetModelInfoRequest,
-    SegmentRequest,
+    Article, ClassifyBatchRequest, ClassifyBatchResponse, ClassifyPageRequest,
+    ClassifyPageResponse, ClassifyRequest, ClassifyResponse, GetModelInfoRequest, ModelInfo,
+    SegmentRequest, SegmentResponse,
 };
 
 /// How a checked request is served.
@@ -82,9 +88,47 @@ impl Validate for GetModelInfoRequest {
     }
 }
 
+/// A response message: the classifications it carries, each of which the
+/// metrics count by label and coverage.
+pub(super) trait Answers {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse>;
+}
+
+impl Answers for ClassifyResponse {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse> {
+        std::iter::once(self)
+    }
+}
+
+impl Answers for ClassifyBatchResponse {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse> {
+        self.results.iter()
+    }
+}
+
+/// Skipped articles (no `result`) answer nothing.
+impl Answers for ClassifyPageResponse {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse> {
+        self.articles.iter().filter_map(|a| a.result.as_ref())
+    }
+}
+
+impl Answers for SegmentResponse {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse> {
+        std::iter::empty()
+    }
+}
+
+impl Answers for ModelInfo {
+    fn answers(&self) -> impl Iterator<Item = &ClassifyResponse> {
+        std::iter::empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::PageArticle;
     use crate::service::limits::Limits;
 
     fn guard(max_article_chars: usize, max_request_chars: usize) -> RequestGuard {
@@ -139,5 +183,32 @@ mod tests {
             .check(&guard(10, 10))
             .unwrap_err();
         assert_eq!(status.message(), "`article` is required");
+    }
+
+    #[test]
+    fn pages_answer_their_classified_articles_only() {
+        let answer = |label: &str| ClassifyResponse {
+            label: label.into(),
+            ..Default::default()
+        };
+        let page = ClassifyPageResponse {
+            articles: vec![
+                PageArticle {
+                    result: Some(answer("trade")),
+                    ..Default::default()
+                },
+                PageArticle {
+                    skipped_reason: "too short".into(),
+                    ..Default::default()
+                },
+                PageArticle {
+                    result: Some(answer("urban")),
+                    ..Default::default()
+                },
+            ],
+        };
+        let labels: Vec<&str> = page.answers().map(|a| a.label.as_str()).collect();
+        assert_eq!(labels, ["trade", "urban"]);
+        assert_eq!(SegmentResponse::default().answers().count(), 0);
     }
 }
