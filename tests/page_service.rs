@@ -8,6 +8,8 @@ use std::process::Command;
 use common::TestServer;
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::ClassifyPageRequest;
+use policy_classifier::service::limits::Limits;
+use policy_classifier::service::{Hardening, ServeConfig};
 use serde_json::Value;
 use tonic::Code;
 
@@ -151,4 +153,110 @@ fn cli_classify_page_prints_one_line_per_article() {
         assert!(in_span(&chars(&text, start, end), title), "{line}");
         assert!(line["scores"].as_array().unwrap().len() > 1);
     }
+}
+
+async fn server_with(limits: Limits) -> TestServer {
+    TestServer::start_with(ServeConfig {
+        model: ModelSource::Shipped,
+        hardening: Hardening {
+            limits,
+            ..Hardening::default()
+        },
+    })
+    .await
+}
+
+/// A page is one text of one call: `--max-article-chars` bounds it as a
+/// whole and, as for every call, `--max-request-chars` bounds its work.
+#[tokio::test]
+async fn a_page_is_held_to_the_request_budget_like_every_call() {
+    let text = page_text();
+    let length = text.chars().count();
+    let server = server_with(Limits {
+        max_article_chars: 10 * length,
+        max_request_chars: length - 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = server.client().await;
+    let status = client.classify_page(request(&text)).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status.message().contains("--max-request-chars"),
+        "{status:?}"
+    );
+    let half: String = text.chars().take(length / 2).collect();
+    assert!(client.classify_page(request(&half)).await.is_ok());
+}
+
+/// Pages take admission slots like every call that works, and are shed
+/// when the server is full.
+#[tokio::test]
+async fn pages_are_admitted_and_shed_like_every_call() {
+    let server = server_with(Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    })
+    .await;
+    let heavy = page_text().repeat(20);
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        let mut client = server.client().await;
+        let page = request(&heavy);
+        calls.push(tokio::spawn(async move {
+            client.classify_page(page).await.map(drop)
+        }));
+    }
+    let (mut served, mut shed) = (0, 0);
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(()) => served += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(status.message().contains("--max-in-flight"));
+                shed += 1;
+            }
+        }
+    }
+    assert!(served >= 1, "nothing was served");
+    assert!(shed >= 1, "nothing was shed with max_in_flight = 1");
+}
+
+/// The count of `series` in the process's metrics (0 before its first use).
+fn metric(series: &str) -> f64 {
+    policy_classifier::service::metrics::render()
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Each classified article of a page reaches the label and coverage metrics
+/// (other tests of this binary only add to them).
+#[tokio::test]
+async fn page_answers_are_counted_in_the_metrics() {
+    let server = TestServer::start(ModelSource::Shipped).await;
+    let mut client = server.client().await;
+    let labelled = |label: &str| format!("policy_classifier_articles_total{{label=\"{label}\"}}");
+    let before: Vec<f64> = LABELS.iter().map(|l| metric(&labelled(l))).collect();
+    let coverage_before = metric("policy_classifier_article_coverage_count");
+    let articles = client
+        .classify_page(request(&page_text()))
+        .await
+        .unwrap()
+        .into_inner()
+        .articles;
+    let answered = articles.iter().filter(|a| a.result.is_some()).count();
+    assert!(answered >= 2, "{articles:?}");
+    for (label, before) in LABELS.iter().zip(before) {
+        let on_page = (articles.iter())
+            .filter(|a| a.result.as_ref().is_some_and(|r| r.label == *label))
+            .count();
+        assert!(
+            metric(&labelled(label)) >= before + on_page as f64,
+            "{label}"
+        );
+    }
+    assert!(
+        metric("policy_classifier_article_coverage_count") >= coverage_before + answered as f64
+    );
 }

@@ -90,12 +90,13 @@ async fn tls_channel(
         .map_err(|e| format!("{e:?}"))
 }
 
-/// Classifies one sample article, retrying while the model loads.
+/// Classifies one sample article, retrying while the model loads (for up to
+/// 30 s: a debug build on a loaded 2-core machine takes over 5 s).
 async fn classify(channel: Channel) -> Result<String, tonic::Status> {
     let mut client = PolicyClassifierClient::new(channel);
     let (a, _) = sample_articles().remove(3);
     let mut last = None;
-    for _ in 0..200 {
+    for _ in 0..1200 {
         let request = ClassifyRequest {
             article: Some(a.clone()),
             explain: false,

@@ -27,8 +27,9 @@ pub struct HardeningArgs {
     /// after Unicode normalisation (INVALID_ARGUMENT above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_ARTICLE_CHARS", default_value_t = Limits::default().max_article_chars, value_parser = at_least_one::<usize>)]
     max_article_chars: usize,
-    /// Most characters (after Unicode normalisation) all the articles of
-    /// one call may hold together (INVALID_ARGUMENT above).
+    /// Most characters (after Unicode normalisation) all the text of one
+    /// call (its articles, page or segment text) may hold together
+    /// (INVALID_ARGUMENT above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_REQUEST_CHARS", default_value_t = DEFAULT_MAX_REQUEST_CHARS, value_parser = at_least_one::<usize>)]
     max_request_chars: usize,
     /// Most articles in one ClassifyBatch call (INVALID_ARGUMENT above).

@@ -20,8 +20,9 @@ use crate::proto::{ReloadModelRequest, ReloadModelResponse};
 /// The environment variable holding the admin token.
 pub const ADMIN_TOKEN_ENV: &str = "POLICY_CLASSIFIER_ADMIN_TOKEN";
 
-/// The fully-qualified name of the admin service.
-pub const ADMIN_SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifierAdmin";
+/// The fully-qualified name of the admin service, as tonic generated it.
+pub const ADMIN_SERVICE_NAME: &str =
+    <PolicyClassifierAdminServer<AdminService> as tonic::server::NamedService>::NAME;
 
 /// What a call to the admin service hears while it is off.
 pub const ADMIN_OFF_MESSAGE: &str =

@@ -16,6 +16,15 @@ pub(super) fn article_text(article: &proto::Article) -> ArticleText<'_> {
     }
 }
 
+/// A checked request's article (present: [`super::rpc::Validate`] refuses a
+/// request without one) and options.
+pub(super) fn classify_request(
+    request: proto::ClassifyRequest,
+) -> (proto::Article, ClassifyOptions) {
+    let options = options(request.explain, request.min_confidence);
+    (request.article.unwrap_or_default(), options)
+}
+
 pub(super) fn options(explain: bool, min_confidence: Option<f64>) -> ClassifyOptions {
     ClassifyOptions {
         explain,
@@ -23,14 +32,13 @@ pub(super) fn options(explain: bool, min_confidence: Option<f64>) -> ClassifyOpt
     }
 }
 
-/// A classification as the API answers it; records its coverage in the
-/// metrics on the way (every RPC that classifies answers through here).
+/// A classification as the API answers it (its coverage and label reach
+/// the metrics through [`super::rpc::Answers`]).
 pub(super) fn classify_response(
     id: &str,
     result: Classification,
     model_version: &str,
 ) -> proto::ClassifyResponse {
-    super::metrics::record_coverage(result.coverage);
     proto::ClassifyResponse {
         id: id.to_owned(),
         label: result.label,

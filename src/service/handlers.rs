@@ -1,5 +1,8 @@
 //! `PolicyClassifier` handlers. Each has one rhythm: validate, convert, call
-//! the core on the worker pool (via [`ClassifierService::run`]), map.
+//! the core, map. [`ClassifierService::call`] holds the request policy for
+//! all of them (validation, the request budget, admission, the worker pool,
+//! cancellation, what the metrics see); a handler only converts and calls
+//! the core. The stream applies the same policy to each of its messages.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -9,11 +12,13 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::cancel::CancelOnDrop;
+use super::cancel::{CancelFlag, CancelOnDrop};
 use super::convert;
 use super::groups::ReadyGroups;
 use super::limits::{Cost, RequestGuard};
+use super::observe::Answered;
 use super::pool::WorkPool;
+use super::rpc::{Admission, Answers, Validate};
 use super::slot::ModelSlot;
 use super::status::{at_article, model_not_loaded};
 use crate::classifier::{Classifier, ClassifyOptions};
@@ -64,21 +69,55 @@ impl ClassifierService {
         Self { guard, ..self }
     }
 
+    /// The request policy of every unary RPC, in one place: checks the
+    /// request ([`Validate::check`]), then does `work` as its
+    /// [`Admission`] says (CPU work through [`Self::run`]), and answers
+    /// with what the response [`Answers`] in its extensions, for the
+    /// metrics.
+    async fn call<R, T, F>(&self, request: Request<R>, work: F) -> Result<Response<T>, Status>
+    where
+        R: Validate + Send + 'static,
+        T: Answers + Send + 'static,
+        F: FnOnce(&Classifier, R, &CancelFlag) -> Result<T, Status> + Send + 'static,
+    {
+        let request = request.into_inner();
+        let message = match request.check(&self.guard)? {
+            Admission::Work(cost) => {
+                self.run(cost, move |c, cancelled| work(c, request, cancelled))
+                    .await?
+            }
+            Admission::Free => {
+                let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
+                work(&classifier, request, &CancelOnDrop::default().flag())?
+            }
+        };
+        let answered = Answered::default();
+        answered.add(&message);
+        let mut response = Response::new(message);
+        response.extensions_mut().insert(answered);
+        Ok(response)
+    }
+
     /// Runs CPU-bound core work of `cost` on the worker pool (one thread
     /// per core) against a snapshot of the current model, once admitted
     /// (see [`RequestGuard::admit`]), keeping the async reactor free for
-    /// I/O.
+    /// I/O. The work gets a flag that is raised when the caller goes (this
+    /// future is dropped: the client cancelled, its deadline passed or its
+    /// stream ended); work that has not started by then does not start.
     async fn run<T, F>(&self, cost: Cost, work: F) -> Result<T, Status>
     where
         T: Send + 'static,
-        F: FnOnce(&Classifier) -> Result<T, Status> + Send + 'static,
+        F: FnOnce(&Classifier, &CancelFlag) -> Result<T, Status> + Send + 'static,
     {
         let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
         let permit = self.guard.admit(cost).await?;
+        let cancel = CancelOnDrop::default();
+        let cancelled = cancel.flag();
         self.pool
             .run(move || {
                 let _held_until_done = permit;
-                work(&classifier)
+                cancelled.check()?;
+                work(&classifier, &cancelled)
             })
             .await
             .map_err(|e| Status::internal(format!("classification task failed: {e}")))?
@@ -102,10 +141,6 @@ fn text_bytes(message: &Result<ClassifyRequest, Status>) -> usize {
     }
 }
 
-fn require_article(article: Option<Article>) -> Result<Article, Status> {
-    article.ok_or_else(|| Status::invalid_argument("`article` is required"))
-}
-
 fn classify_one(
     classifier: &Classifier,
     article: &Article,
@@ -127,40 +162,28 @@ impl PolicyClassifier for ClassifierService {
         &self,
         request: Request<ClassifyRequest>,
     ) -> Result<Response<ClassifyResponse>, Status> {
-        let request = request.into_inner();
-        let article = require_article(request.article)?;
-        let cost = self.guard.check_article(&article)?;
-        let cost = self.guard.check_request_cost(cost)?;
-        let options = convert::options(request.explain, request.min_confidence);
-        let response = self
-            .run(cost, move |c| classify_one(c, &article, &options))
-            .await?;
-        Ok(Response::new(response))
+        self.call(request, |c, request, _| {
+            let (article, options) = convert::classify_request(request);
+            classify_one(c, &article, &options)
+        })
+        .await
     }
 
     async fn classify_batch(
         &self,
         request: Request<ClassifyBatchRequest>,
     ) -> Result<Response<ClassifyBatchResponse>, Status> {
-        let request = request.into_inner();
-        let articles = request.articles;
-        let cost = self.guard.check_batch(&articles)?;
-        let options = convert::options(request.explain, request.min_confidence);
-        let cancel = CancelOnDrop::default();
-        let cancelled = cancel.flag();
-        let results = self
-            .run(cost, move |c| {
-                articles
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        cancelled.check()?;
-                        classify_one(c, a, &options).map_err(|s| at_article(i, &a.id, s))
-                    })
-                    .collect::<Result<Vec<_>, Status>>()
-            })
-            .await?;
-        Ok(Response::new(ClassifyBatchResponse { results }))
+        self.call(request, |c, request, cancelled| {
+            let options = convert::options(request.explain, request.min_confidence);
+            let results = (request.articles.iter().enumerate())
+                .map(|(i, a)| {
+                    cancelled.check()?;
+                    classify_one(c, a, &options).map_err(|s| at_article(i, &a.id, s))
+                })
+                .collect::<Result<_, Status>>()?;
+            Ok(ClassifyBatchResponse { results })
+        })
+        .await
     }
 
     type ClassifyStreamStream = ResponseStream;
@@ -174,6 +197,8 @@ impl PolicyClassifier for ClassifierService {
         let inbound = request.into_inner();
         let service = self.clone();
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        let answered = Answered::default();
+        let tally = answered.clone();
         tokio::spawn(async move {
             let mut next_index = 0;
             let groups = ReadyGroups::new(inbound, STREAM_GROUP, STREAM_GROUP_BYTES, text_bytes);
@@ -186,6 +211,9 @@ impl PolicyClassifier for ClassifierService {
                 std::pin::pin!(futures_util::StreamExt::buffered(answers, STREAM_IN_FLIGHT));
             'stream: while let Some(group) = answers.next().await {
                 for result in group {
+                    if let Ok(response) = &result {
+                        tally.add(response);
+                    }
                     let failed = result.is_err();
                     // A send error means the client went away: stop working.
                     if sender.send(result).await.is_err() || failed {
@@ -194,49 +222,46 @@ impl PolicyClassifier for ClassifierService {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        let mut response = Response::new(Box::pin(ReceiverStream::new(receiver)) as ResponseStream);
+        response.extensions_mut().insert(answered);
+        Ok(response)
     }
 
     async fn segment(
         &self,
         request: Request<SegmentRequest>,
     ) -> Result<Response<SegmentResponse>, Status> {
-        let text = request.into_inner().text;
-        let cost = self.guard.check_text("text", &text)?;
-        let tokens = self.run(cost, move |c| Ok(c.segment(&text))).await?;
-        Ok(Response::new(SegmentResponse { tokens }))
+        self.call(request, |c, request, _| {
+            Ok(SegmentResponse {
+                tokens: c.segment(&request.text),
+            })
+        })
+        .await
     }
 
     async fn classify_page(
         &self,
         request: Request<ClassifyPageRequest>,
     ) -> Result<Response<ClassifyPageResponse>, Status> {
-        let request = request.into_inner();
-        let text = request.text;
-        let cost = self.guard.check_text("text", &text)?;
-        let options = convert::options(request.explain, request.min_confidence);
-        let cancel = CancelOnDrop::default();
-        let cancelled = cancel.flag();
-        let articles = self
-            .run(cost, move |c| {
-                let version = c.model().version();
-                let page = c.classify_page_unless(&text, &options, &|| cancelled.is_cancelled())?;
-                Ok(page
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, a)| convert::page_article(i, a, version))
-                    .collect())
-            })
-            .await?;
-        Ok(Response::new(ClassifyPageResponse { articles }))
+        self.call(request, |c, request, cancelled| {
+            let options = convert::options(request.explain, request.min_confidence);
+            let version = c.model().version();
+            let stop = || cancelled.is_cancelled();
+            let page = c.classify_page_unless(&request.text, &options, &stop)?;
+            let articles = (page.into_iter().enumerate())
+                .map(|(i, a)| convert::page_article(i, a, version))
+                .collect();
+            Ok(ClassifyPageResponse { articles })
+        })
+        .await
     }
 
     async fn get_model_info(
         &self,
-        _request: Request<GetModelInfoRequest>,
+        request: Request<GetModelInfoRequest>,
     ) -> Result<Response<ModelInfo>, Status> {
-        let classifier = self.slot.get().ok_or_else(model_not_loaded)?;
-        Ok(Response::new(convert::model_info(classifier.model())))
+        self.call(request, |c, _, _| Ok(convert::model_info(c.model())))
+            .await
     }
 }
 
@@ -268,11 +293,9 @@ impl ClassifierService {
         let mut answers = if accepted.is_empty() {
             Vec::new()
         } else {
-            // Dropped with this future when the stream ends (the client
-            // went away or its deadline passed): the job then stops.
-            let cancel = CancelOnDrop::default();
-            let cancelled = cancel.flag();
-            let classified = self.run(cost, move |c| {
+            // Dropped with the stream (the client went away or its deadline
+            // passed): the job then stops.
+            let classified = self.run(cost, move |c, cancelled| {
                 let mut answers = Vec::with_capacity(accepted.len());
                 for (index, article, options) in &accepted {
                     if let Err(status) = cancelled.check() {
@@ -306,13 +329,15 @@ impl ClassifierService {
         index: usize,
     ) -> Result<((usize, Article, ClassifyOptions), Cost), Status> {
         let request = message.map_err(|status| self.guard.wire_status(status))?;
-        let article = require_article(request.article).map_err(|s| at_article(index, "", s))?;
-        let cost = self
-            .guard
-            .check_article(&article)
-            .and_then(|cost| self.guard.check_request_cost(cost))
-            .map_err(|s| at_article(index, &article.id, s))?;
-        let options = convert::options(request.explain, request.min_confidence);
+        let cost = match request.check(&self.guard) {
+            Ok(Admission::Work(cost)) => cost,
+            Ok(Admission::Free) => Cost::default(),
+            Err(status) => {
+                let id = request.article.as_ref().map_or("", |a| a.id.as_str());
+                return Err(at_article(index, id, status));
+            }
+        };
+        let (article, options) = convert::classify_request(request);
         Ok(((index, article, options), cost))
     }
 }

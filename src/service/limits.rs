@@ -26,8 +26,9 @@ pub struct Limits {
     /// Longest title, body or page accepted, in Unicode scalar values,
     /// both as sent and after Unicode normalisation (NFKC).
     pub max_article_chars: usize,
-    /// Most characters, after normalisation, all the articles of one call
-    /// may hold together: bounds the CPU one batch can cost.
+    /// Most characters, after normalisation, all the text of one call (an
+    /// article, a batch, a streamed message, a page, a segment text) may
+    /// hold together: bounds the CPU one call can cost.
     pub max_request_chars: usize,
     /// Most articles in one `ClassifyBatch` call.
     pub max_batch_articles: usize,

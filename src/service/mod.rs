@@ -16,6 +16,7 @@ pub mod observe;
 mod pool;
 pub mod redact;
 pub mod reload;
+mod rpc;
 mod server;
 mod shed;
 mod shutdown;

@@ -1,21 +1,24 @@
 //! A tower layer that observes every RPC: one debug log line per request
 //! (method, status, latency, label) and the Prometheus metrics of
-//! [`super::metrics`]. Handlers know nothing of it.
+//! [`super::metrics`].
 //!
 //! gRPC reports its status in the response trailers (or in the headers of a
 //! trailers-only error), and a streaming response ends long after the handler
 //! returns, so the layer wraps the response body and finishes its record when
 //! the trailers pass (or when the body is dropped early: the client went
-//! away). Predicted labels are read back from the response messages, which
-//! keeps the handlers free of observation code; only the `label` field is
-//! decoded.
+//! away). What a call classified (labels and coverage) the handler leaves
+//! in the response's extensions as an [`Answered`]; the layer records it as
+//! the body's data passes, whatever the method and however the body is
+//! encoded or compressed. Methods whose responses carry none have no label
+//! metrics.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::Bytes;
 use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
@@ -23,6 +26,7 @@ use tonic::Code;
 
 use super::metrics;
 use super::redact::{log_field, ID_SHOWN_CHARS};
+use super::rpc::Answers;
 
 /// Adds observation to a tonic server: `Server::builder().layer(ObserveLayer)`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,6 +93,7 @@ where
             Ok(response) => {
                 // A trailers-only response (most errors) has its status here.
                 call.read_status(response.headers());
+                call.answered = response.extensions().get::<Answered>().cloned();
                 Ok(response.map(|inner| ObservedBody { inner, call }))
             }
             Err(error) => {
@@ -119,8 +124,8 @@ impl<B: Body<Data = Bytes>> Body for ObservedBody<B> {
         let frame = ready!(this.inner.poll_frame(cx));
         match &frame {
             Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    this.call.read_data(data);
+                if frame.is_data() {
+                    this.call.record_answers();
                 } else if let Some(trailers) = frame.trailers_ref() {
                     this.call.read_status(trailers);
                     this.call.finish();
@@ -149,7 +154,9 @@ struct Call {
     path: String,
     started: Instant,
     code: Option<Code>,
-    labels: Option<LabelReader>,
+    answered: Option<Answered>,
+    /// How often each label was answered, for the log line.
+    labels: LabelCounts,
     finished: bool,
 }
 
@@ -159,7 +166,8 @@ impl Call {
             path: path.to_owned(),
             started: Instant::now(),
             code: None,
-            labels: LabelReader::for_path(path),
+            answered: None,
+            labels: LabelCounts::new(),
             finished: false,
         }
     }
@@ -174,9 +182,16 @@ impl Call {
         }
     }
 
-    fn read_data(&mut self, data: &Bytes) {
-        if let Some(labels) = &mut self.labels {
-            labels.push(data);
+    /// Records in the metrics, and counts for the log line, what the
+    /// handler has answered since the last time.
+    fn record_answers(&mut self) {
+        let Some(answered) = &self.answered else {
+            return;
+        };
+        for (label, coverage) in answered.take() {
+            metrics::record_label(&label);
+            metrics::record_coverage(coverage);
+            *self.labels.entry(label).or_default() += 1;
         }
     }
 
@@ -186,6 +201,7 @@ impl Call {
         if std::mem::replace(&mut self.finished, true) {
             return;
         }
+        self.record_answers();
         let latency = self.started.elapsed();
         let code = self.code.unwrap_or(Code::Cancelled);
         // Unknown paths answer UNIMPLEMENTED; naming them would let any
@@ -194,13 +210,12 @@ impl Call {
             (Code::Unimplemented, _) | (_, None) => ("unknown", "unknown"),
             (_, Some(parts)) => parts,
         };
-        let labels = self.labels.take().map(|r| r.counts).unwrap_or_default();
         metrics::record_rpc(service, method, code_name(code), latency);
         tracing::debug!(
             method = %log_field(&self.path, ID_SHOWN_CHARS),
             status = code_name(code),
             latency_ms = latency.as_secs_f64() * 1e3,
-            label = %summarise_labels(&labels),
+            label = %summarise_labels(&self.labels),
             "request"
         );
     }
@@ -258,115 +273,25 @@ pub fn code_name(code: Code) -> &'static str {
     }
 }
 
-/// Only the `label` fields of the response messages; prost skips the rest.
-#[derive(Clone, PartialEq, prost::Message)]
-struct LabelOnly {
-    #[prost(string, tag = "2")]
-    label: String,
+/// What a call answered, by the handler for this layer: put it in the
+/// response's extensions and [`Answered::add`] each response message (a
+/// stream's as it sends them). Shared, so that a stream can go on adding
+/// after its response has left; the layer takes what is pending at each
+/// data frame, so it holds only the answers not yet sent.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Answered {
+    pending: Arc<Mutex<Vec<(String, f64)>>>,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
-struct BatchLabels {
-    #[prost(message, repeated, tag = "1")]
-    results: Vec<LabelOnly>,
-}
-
-/// The `result` of each `PageArticle` of a `ClassifyPageResponse`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct PageLabels {
-    #[prost(message, repeated, tag = "1")]
-    articles: Vec<PageArticleLabel>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct PageArticleLabel {
-    #[prost(message, optional, tag = "5")]
-    result: Option<LabelOnly>,
-}
-
-#[derive(Clone, Copy)]
-enum Shape {
-    /// Every message is a `ClassifyResponse`.
-    Single,
-    /// Every message is a `ClassifyBatchResponse`.
-    Batch,
-    /// Every message is a `ClassifyPageResponse`.
-    Page,
-}
-
-/// Reassembles gRPC length-prefixed messages from body chunks, records
-/// their labels in the metrics and counts them for the log line.
-struct LabelReader {
-    shape: Shape,
-    pending: BytesMut,
-    counts: LabelCounts,
-}
-
-/// The length prefix: a compression flag byte and a big-endian u32.
-const PREFIX: usize = 5;
-
-impl LabelReader {
-    fn for_path(path: &str) -> Option<Self> {
-        let shape = match path {
-            "/policy.classifier.v1.PolicyClassifier/Classify"
-            | "/policy.classifier.v1.PolicyClassifier/ClassifyStream" => Shape::Single,
-            "/policy.classifier.v1.PolicyClassifier/ClassifyBatch" => Shape::Batch,
-            "/policy.classifier.v1.PolicyClassifier/ClassifyPage" => Shape::Page,
-            _ => return None,
-        };
-        Some(Self {
-            shape,
-            pending: BytesMut::new(),
-            counts: LabelCounts::new(),
-        })
+impl Answered {
+    /// What `response` answers: each classification's label and coverage.
+    pub(super) fn add(&self, response: &impl Answers) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.extend(response.answers().map(|a| (a.label.clone(), a.coverage)));
     }
 
-    fn push(&mut self, data: &Bytes) {
-        self.pending.extend_from_slice(data);
-        while self.pending.len() >= PREFIX {
-            let compressed = self.pending[0] != 0;
-            let length = u32::from_be_bytes([
-                self.pending[1],
-                self.pending[2],
-                self.pending[3],
-                self.pending[4],
-            ]) as usize;
-            if self.pending.len() < PREFIX + length {
-                return;
-            }
-            self.pending.advance(PREFIX);
-            let message = self.pending.split_to(length);
-            if !compressed {
-                self.decode(&message);
-            }
-        }
-    }
-
-    fn decode(&mut self, message: &[u8]) {
-        use prost::Message;
-        match self.shape {
-            Shape::Single => {
-                if let Ok(m) = LabelOnly::decode(message) {
-                    self.count(m.label);
-                }
-            }
-            Shape::Batch => {
-                if let Ok(m) = BatchLabels::decode(message) {
-                    m.results.into_iter().for_each(|r| self.count(r.label));
-                }
-            }
-            Shape::Page => {
-                if let Ok(m) = PageLabels::decode(message) {
-                    let results = m.articles.into_iter().filter_map(|a| a.result);
-                    results.for_each(|r| self.count(r.label));
-                }
-            }
-        }
-    }
-
-    fn count(&mut self, label: String) {
-        metrics::record_label(&label);
-        *self.counts.entry(label).or_default() += 1;
+    fn take(&self) -> Vec<(String, f64)> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -374,15 +299,9 @@ impl LabelReader {
 mod tests {
     use super::*;
     use crate::proto::{ClassifyBatchResponse, ClassifyResponse};
-    use prost::Message;
-
-    fn framed(message: &impl Message) -> Vec<u8> {
-        let body = message.encode_to_vec();
-        let mut out = vec![0u8];
-        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        out.extend_from_slice(&body);
-        out
-    }
+    use http_body_util::BodyExt;
+    use tower_layer::Layer;
+    use tower_service::Service;
 
     fn response(label: &str) -> ClassifyResponse {
         ClassifyResponse {
@@ -390,21 +309,28 @@ mod tests {
             label: label.into(),
             confidence: 0.9,
             model_version: "1-abc".into(),
+            coverage: 0.9,
             ..Default::default()
         }
     }
 
+    fn call_answering(answered: &Answered) -> Call {
+        let mut call = Call::new("/policy.classifier.v1.PolicyClassifier/ClassifyStream");
+        call.answered = Some(answered.clone());
+        call
+    }
+
     #[test]
-    fn labels_are_read_from_messages_split_across_chunks() {
-        let mut bytes = framed(&response("trade"));
-        bytes.extend(framed(&response("labor")));
-        let mut reader =
-            LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/ClassifyStream").unwrap();
-        for chunk in bytes.chunks(3) {
-            reader.push(&Bytes::copy_from_slice(chunk));
-        }
-        let counts: Vec<_> = reader.counts.into_iter().collect();
+    fn answers_added_after_the_response_left_are_counted() {
+        let answered = Answered::default();
+        let mut call = call_answering(&answered);
+        answered.add(&response("trade"));
+        call.record_answers();
+        answered.add(&response("labor"));
+        call.record_answers();
+        let counts: Vec<_> = call.labels.clone().into_iter().collect();
         assert_eq!(counts, [("labor".to_owned(), 1), ("trade".to_owned(), 1)]);
+        call.finished = true; // not recorded as an RPC
     }
 
     #[test]
@@ -412,31 +338,69 @@ mod tests {
         let batch = ClassifyBatchResponse {
             results: vec![response("urban"), response("other"), response("urban")],
         };
-        let mut reader =
-            LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/ClassifyBatch").unwrap();
-        reader.push(&Bytes::from(framed(&batch)));
-        assert_eq!(summarise_labels(&reader.counts), "other=1,urban=2");
+        let answered = Answered::default();
+        let mut call = call_answering(&answered);
+        answered.add(&batch);
+        call.record_answers();
+        assert_eq!(summarise_labels(&call.labels), "other=1,urban=2");
+        call.finished = true;
     }
 
     #[test]
     fn a_long_stream_keeps_one_count_per_label() {
-        let mut reader =
-            LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/ClassifyStream").unwrap();
+        let answered = Answered::default();
+        let mut call = call_answering(&answered);
         for i in 0..10_000 {
             let label = if i % 2 == 0 { "trade" } else { "urban" };
-            reader.push(&Bytes::from(framed(&response(label))));
+            answered.add(&response(label));
+            call.record_answers();
         }
-        assert_eq!(reader.counts.len(), 2);
-        assert!(reader.pending.is_empty());
-        assert_eq!(summarise_labels(&reader.counts), "trade=5000,urban=5000");
+        assert_eq!(call.labels.len(), 2);
+        assert!(answered.take().is_empty());
+        assert_eq!(summarise_labels(&call.labels), "trade=5000,urban=5000");
         let one = LabelCounts::from([("labor".to_owned(), 1)]);
         assert_eq!(summarise_labels(&one), "labor");
+        call.finished = true;
     }
 
     #[test]
-    fn other_methods_carry_no_labels() {
-        assert!(LabelReader::for_path("/grpc.health.v1.Health/Check").is_none());
-        assert!(LabelReader::for_path("/policy.classifier.v1.PolicyClassifier/Segment").is_none());
+    fn calls_without_answers_carry_no_labels() {
+        let mut call = Call::new("/grpc.health.v1.Health/Check");
+        call.record_answers();
+        assert!(call.labels.is_empty());
+        call.finished = true;
+    }
+
+    /// The layer reads what the handler left, not the body: a compressed
+    /// message (flag byte 1) of a method it has never heard of still counts.
+    #[tokio::test]
+    async fn labels_are_recorded_whatever_the_body_holds() {
+        let label = "observe-test-compressed";
+        let mut service = ObserveLayer.layer(tower::service_fn(|_request| async {
+            let answered = Answered::default();
+            answered.add(&response("observe-test-compressed"));
+            let frames = vec![
+                Ok::<_, std::convert::Infallible>(Frame::data(Bytes::from_static(
+                    b"\x01\x00\x00\x00\x03abc",
+                ))),
+                Ok(Frame::trailers(HeaderMap::from_iter([(
+                    http::header::HeaderName::from_static("grpc-status"),
+                    http::HeaderValue::from_static("0"),
+                )]))),
+            ];
+            let body = http_body_util::StreamBody::new(tokio_stream::iter(frames));
+            let mut response = http::Response::new(body);
+            response.extensions_mut().insert(answered);
+            Ok::<_, std::convert::Infallible>(response)
+        }));
+        let request = http::Request::builder()
+            .uri("/test.v1.Gzipped/Answer")
+            .body(())
+            .unwrap();
+        let response = service.call(request).await.unwrap();
+        response.into_body().collect().await.unwrap();
+        let series = format!("policy_classifier_articles_total{{label=\"{label}\"}} 1");
+        assert!(metrics::render().contains(&series), "{}", metrics::render());
     }
 
     #[test]

@@ -22,8 +22,10 @@ use crate::classifier::ModelSource;
 use crate::proto::policy_classifier_server::PolicyClassifierServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
 
-/// The fully-qualified service name, as health checks name it.
-pub const SERVICE_NAME: &str = "policy.classifier.v1.PolicyClassifier";
+/// The fully-qualified service name, as health checks name it (tonic's
+/// generated name).
+pub const SERVICE_NAME: &str =
+    <PolicyClassifierServer<ClassifierService> as tonic::server::NamedService>::NAME;
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {

@@ -15,10 +15,14 @@ use tonic::body::Body;
 use tonic::codegen::http::{Request, Response};
 
 use super::limits::RequestGuard;
+use super::server::SERVICE_NAME;
 
-/// Calls that take admission slots.
+/// Calls that take admission slots: the classifier's, but for the one its
+/// handler serves as [`super::rpc::Admission::Free`].
 fn takes_admission(path: &str) -> bool {
-    path.strip_prefix("/policy.classifier.v1.PolicyClassifier/")
+    path.strip_prefix('/')
+        .and_then(|path| path.strip_prefix(SERVICE_NAME))
+        .and_then(|path| path.strip_prefix('/'))
         .is_some_and(|method| method != "GetModelInfo")
 }
 
