@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::evaluation_table::display_width;
 use super::CliResult;
 use crate::page::benchmark::{
     read_pages, render, score, summarise, tagged_lines, PageScore, Summary, Variant, VARIANTS,
@@ -173,10 +174,13 @@ fn write_table(
         what, "F1", "precision", "recall", "headline", "perfect"
     )?;
     for (name, s) in groups {
+        // Padded by terminal columns, not characters: a paper's name in
+        // Chinese takes two columns a character.
+        let pad = " ".repeat(14usize.saturating_sub(display_width(name)));
         writeln!(
             out,
-            "{:<14} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
-            name, s.f1, s.precision, s.recall, s.exact_headline_rate, s.perfect_page_rate
+            "{name}{pad} {:>6.3} {:>9.3} {:>7.3} {:>9.3} {:>8.3}",
+            s.f1, s.precision, s.recall, s.exact_headline_rate, s.perfect_page_rate
         )?;
     }
     Ok(())

@@ -1,8 +1,10 @@
 //! The `policy-classifier` command line: serve, train, eval, classify.
 
 mod classify;
+mod config;
 mod eval;
 mod eval_pages;
+mod evaluation_table;
 mod hardening;
 mod listen_addr;
 mod log_lines;
