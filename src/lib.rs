@@ -9,10 +9,11 @@
 //! - [`suggest`]: which unlabelled articles to label next.
 //! - [`service`]: tonic handlers, health, reflection.
 //! - [`files`]: atomic output files, bounded reads of model files.
-//! - [`cli`]: the `policy-classifier` command line.
+//! - `cli` (private): the `policy-classifier` command line; the binary
+//!   calls [`run_cli`], nothing else of it is public.
 
 pub mod classifier;
-pub mod cli;
+mod cli;
 pub mod error;
 pub mod files;
 pub mod model;
@@ -25,3 +26,9 @@ pub mod text;
 
 pub use classifier::{Classification, Classifier, ClassifyOptions};
 pub use error::{Error, Result};
+
+/// Runs the `policy-classifier` command line (the binary's `main`): parses
+/// the arguments, runs the command, prints errors, returns the exit code.
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}

@@ -77,11 +77,6 @@ impl Progress {
         self.0.set_position(position);
     }
 
-    /// Replaces the description, e.g. with the current EM iteration.
-    pub fn set_message(&self, what: impl Into<Cow<'static, str>>) {
-        self.0.set_message(what);
-    }
-
     /// Leaves the finished bar on screen.
     pub fn finish(&self) {
         self.0.finish();

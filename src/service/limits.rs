@@ -134,10 +134,6 @@ impl RequestGuard {
         }
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
     /// The slots a job of this cost takes: one per [`CHARS_PER_SLOT`]
     /// characters, at least one, at most half of all slots (so one heavy
     /// job never has to wait for the server to empty).

@@ -20,7 +20,6 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 /// handle closes the queue; the threads finish queued jobs and exit.
 pub struct WorkPool {
     queue: mpsc::Sender<Job>,
-    threads: usize,
 }
 
 /// The job could not finish: it panicked, or the pool shut down first.
@@ -45,14 +44,7 @@ impl WorkPool {
                 .spawn(move || work(&receiver))
                 .expect("spawn a worker thread");
         }
-        Self {
-            queue: sender,
-            threads,
-        }
-    }
-
-    pub fn threads(&self) -> usize {
-        self.threads
+        Self { queue: sender }
     }
 
     /// Runs `job` on a worker and waits for its result without blocking the
