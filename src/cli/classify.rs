@@ -24,7 +24,7 @@ use input::{Articles, InputFormat};
 use output::{ErrorLine, ResultLine};
 
 #[derive(Args)]
-pub struct ClassifyArgs {
+pub(super) struct ClassifyArgs {
     /// Model file; the shipped model when omitted.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
@@ -63,7 +63,7 @@ struct Pending {
     article: OwnedArticle,
 }
 
-pub fn run(args: ClassifyArgs) -> CliResult {
+pub(super) fn run(args: ClassifyArgs) -> CliResult {
     if let Some(min) = args.min_confidence.filter(|m| !(0.0..=1.0).contains(m)) {
         // Checked here to name the flag rather than the API field.
         return Err(format!("--min-confidence must be within [0, 1], is {min}").into());

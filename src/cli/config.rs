@@ -26,7 +26,7 @@ static SHIPPED_LABELS: LazyLock<String> = LazyLock::new(|| SHIPPED.labels.join("
 /// evaluate exactly the same thing. Every default is read from
 /// [`TrainParams::shipped`]: no flag adds a value of its own.
 #[derive(Args, Debug, Clone)]
-pub struct ConfigArgs {
+pub(super) struct ConfigArgs {
     /// Comma-separated label names the data may use.
     #[arg(
         long,
@@ -154,7 +154,7 @@ impl From<CalibrationFlag> for Calibration {
 impl ConfigArgs {
     /// Checked training parameters, recording `trained_at`: the shipped
     /// ones with every flag applied.
-    pub fn params(
+    pub(super) fn params(
         &self,
         trained_at: String,
     ) -> Result<ValidTrainParams, Box<dyn std::error::Error>> {
@@ -210,16 +210,16 @@ impl ConfigArgs {
         .check()?)
     }
 
-    pub fn labels(&self) -> &[String] {
+    pub(super) fn labels(&self) -> &[String] {
         &self.labels
     }
 
-    pub fn seed(&self) -> u64 {
+    pub(super) fn seed(&self) -> u64 {
         self.seed
     }
 
     /// Features of the unlabelled documents, if any were given.
-    pub fn unlabeled_features(
+    pub(super) fn unlabeled_features(
         &self,
         params: &ValidTrainParams,
     ) -> Result<Vec<Features>, Box<dyn std::error::Error>> {

@@ -15,7 +15,7 @@ use crate::model::metrics::{summarise, summarise_groups};
 use crate::model::{field_values, read_corpus};
 
 #[derive(Args)]
-pub struct EvalArgs {
+pub(super) struct EvalArgs {
     /// Model file; the shipped model when omitted. Ignored with `--cv`.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL", conflicts_with = "cv")]
     model: Option<PathBuf>,
@@ -51,7 +51,7 @@ pub struct EvalArgs {
     config: ConfigArgs,
 }
 
-pub fn run(args: EvalArgs) -> CliResult {
+pub(super) fn run(args: EvalArgs) -> CliResult {
     let summary = match args.cv {
         _ if args.leave_out_by.is_some() => {
             let field = args.leave_out_by.as_deref().unwrap_or_default();

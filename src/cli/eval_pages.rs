@@ -14,7 +14,7 @@ use crate::page::benchmark::{
 use crate::page::Splitter;
 
 #[derive(Args, Debug)]
-pub struct EvalPagesArgs {
+pub(super) struct EvalPagesArgs {
     /// Directory of page files: one JSONL file a page, one item a line in
     /// printed order (the shape of ../shared/corpus/pages).
     dir: PathBuf,
@@ -43,7 +43,7 @@ pub struct EvalPagesArgs {
     splitter: Option<PathBuf>,
 }
 
-pub fn run(args: EvalPagesArgs) -> CliResult {
+pub(super) fn run(args: EvalPagesArgs) -> CliResult {
     let mut out = std::io::stdout().lock();
     let pages = read_pages(&args.dir)?;
     let in_range = |date: &str| {

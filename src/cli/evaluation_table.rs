@@ -4,7 +4,7 @@
 use crate::model::metrics::{EvaluationSummary, MeanSd};
 
 /// Plain-text tables of a summary.
-pub fn render(summary: &EvaluationSummary) -> String {
+pub(super) fn render(summary: &EvaluationSummary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "{} documents ({})", summary.documents, summary.method);

@@ -19,7 +19,7 @@ use crate::service::tls::TlsFiles;
 use crate::service::Hardening;
 
 #[derive(Args, Debug)]
-pub struct HardeningArgs {
+pub(super) struct HardeningArgs {
     /// Largest request message accepted, in bytes (RESOURCE_EXHAUSTED above).
     #[arg(long, env = "POLICY_CLASSIFIER_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes, value_parser = at_least_one::<usize>)]
     max_message_bytes: usize,
@@ -117,7 +117,7 @@ where
 }
 
 impl HardeningArgs {
-    pub fn into_hardening(self) -> Hardening {
+    pub(super) fn into_hardening(self) -> Hardening {
         let defaults = Limits::default();
         let tls = match (self.tls_cert, self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {

@@ -4,9 +4,9 @@
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// The gRPC port when `--addr` names only a host.
-pub const DEFAULT_GRPC_PORT: u16 = 50051;
+pub(super) const DEFAULT_GRPC_PORT: u16 = 50051;
 /// The metrics port when `--metrics-addr` names only a host.
-pub const DEFAULT_METRICS_PORT: u16 = 9090;
+pub(super) const DEFAULT_METRICS_PORT: u16 = 9090;
 
 /// The host a bare port listens on: loopback, so that typing `50052` never
 /// opens the service to the network by surprise.
@@ -14,7 +14,7 @@ const BARE_PORT_HOST: &str = "127.0.0.1";
 
 /// A host (IP address or name, resolved at bind time) and a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListenAddr {
+pub(super) struct ListenAddr {
     host: String,
     port: u16,
 }
@@ -22,7 +22,7 @@ pub struct ListenAddr {
 impl ListenAddr {
     /// `HOST:PORT`, a bare `PORT` (on 127.0.0.1) or a bare `HOST` (on
     /// `default_port`); IPv6 addresses in brackets when a port follows.
-    pub fn parse(text: &str, default_port: u16) -> Result<Self, String> {
+    pub(super) fn parse(text: &str, default_port: u16) -> Result<Self, String> {
         let text = text.trim();
         let expected = || {
             format!(
@@ -69,7 +69,7 @@ impl ListenAddr {
     }
 
     /// The socket addresses the host resolves to, in the resolver's order.
-    pub async fn resolve(&self) -> std::io::Result<Vec<SocketAddr>> {
+    pub(super) async fn resolve(&self) -> std::io::Result<Vec<SocketAddr>> {
         if let Ok(ip) = self.host.parse::<IpAddr>() {
             return Ok(vec![SocketAddr::new(ip, self.port)]);
         }
@@ -105,12 +105,12 @@ impl std::fmt::Display for ListenAddr {
 }
 
 /// clap's parser for `--addr`.
-pub fn grpc_addr(text: &str) -> Result<ListenAddr, String> {
+pub(super) fn grpc_addr(text: &str) -> Result<ListenAddr, String> {
     ListenAddr::parse(text, DEFAULT_GRPC_PORT)
 }
 
 /// clap's parser for `--metrics-addr`.
-pub fn metrics_addr(text: &str) -> Result<ListenAddr, String> {
+pub(super) fn metrics_addr(text: &str) -> Result<ListenAddr, String> {
     ListenAddr::parse(text, DEFAULT_METRICS_PORT)
 }
 

@@ -16,7 +16,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use crate::service::redact::is_unsafe_in_log;
 
 /// Wraps a [`MakeWriter`] so each event is written as exactly one line.
-pub struct OneLineEvents<M> {
+pub(super) struct OneLineEvents<M> {
     inner: M,
     colour: bool,
 }
@@ -24,7 +24,7 @@ pub struct OneLineEvents<M> {
 impl<M> OneLineEvents<M> {
     /// `colour`: let the formatter's own colour codes (`ESC [ digits;... m`)
     /// through; every other ESC is escaped.
-    pub fn new(inner: M, colour: bool) -> Self {
+    pub(super) fn new(inner: M, colour: bool) -> Self {
         Self { inner, colour }
     }
 }
@@ -43,7 +43,7 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for OneLineEvents<M> {
 
 /// Collects one event and writes it, escaped, when dropped (the formatter
 /// makes one writer per event).
-pub struct OneLineWriter<W: Write> {
+pub(super) struct OneLineWriter<W: Write> {
     inner: W,
     event: Vec<u8>,
     colour: bool,

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use super::log_lines::OneLineEvents;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(super) enum LogFormat {
     /// Human-readable lines (coloured on a terminal).
     Text,
     /// One JSON object a line, for log collectors.
@@ -15,7 +15,7 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(super) struct LogArgs {
     /// Log line format.
     #[arg(
         long,
@@ -41,7 +41,7 @@ pub struct LogArgs {
 impl LogArgs {
     /// Installs the global subscriber; logs go to standard error so that
     /// `classify` output on standard output stays clean.
-    pub fn init(&self) -> Result<(), Box<dyn std::error::Error>> {
+    pub(super) fn init(&self) -> Result<(), Box<dyn std::error::Error>> {
         let filter = tracing_subscriber::EnvFilter::try_new(&self.filter)
             .map_err(|e| format!("--log {:?}: {e}", self.filter))?;
         let builder = tracing_subscriber::fmt().with_env_filter(filter);

@@ -9,7 +9,7 @@ mod hardening;
 mod listen_addr;
 mod log_lines;
 mod logging;
-pub mod progress;
+pub(crate) mod progress;
 mod serve;
 mod suggest;
 mod train;
@@ -54,7 +54,7 @@ enum Command {
     Suggest(suggest::SuggestArgs),
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(error) = cli.logging.init() {
         eprintln!("error: {error}");
@@ -122,7 +122,7 @@ fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-pub type CliResult = std::result::Result<(), Box<dyn std::error::Error>>;
+pub(crate) type CliResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// `--model PATH` if given, else the shipped model.
 fn model_source(path: Option<PathBuf>) -> ModelSource {

@@ -16,11 +16,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 const CHUNK: usize = 128;
 
 /// A progress indicator; hidden when standard error is not a terminal.
-pub struct Progress(ProgressBar);
+pub(crate) struct Progress(ProgressBar);
 
 impl Progress {
     /// A bar counting `total` items of `what`.
-    pub fn bar(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
+    pub(crate) fn bar(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
         Self::drawn_as(
             what,
             total,
@@ -29,7 +29,7 @@ impl Progress {
     }
 
     /// A bar over `total` bytes of input of `what`.
-    pub fn bytes(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
+    pub(crate) fn bytes(what: impl Into<Cow<'static, str>>, total: u64) -> Self {
         Self::drawn_as(
             what,
             total,
@@ -54,7 +54,7 @@ impl Progress {
     }
 
     /// A spinner for work of unknown size.
-    pub fn spinner(what: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn spinner(what: impl Into<Cow<'static, str>>) -> Self {
         let bar = if drawing() {
             ProgressBar::new_spinner()
         } else {
@@ -69,16 +69,16 @@ impl Progress {
         Self(bar)
     }
 
-    pub fn inc(&self, n: u64) {
+    pub(crate) fn inc(&self, n: u64) {
         self.0.inc(n);
     }
 
-    pub fn set_position(&self, position: u64) {
+    pub(crate) fn set_position(&self, position: u64) {
         self.0.set_position(position);
     }
 
     /// Leaves the finished bar on screen.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.0.finish();
     }
 }
@@ -97,7 +97,7 @@ fn drawing() -> bool {
 }
 
 /// Runs `work` under a spinner.
-pub fn spin<T>(what: impl Into<Cow<'static, str>>, work: impl FnOnce() -> T) -> T {
+pub(crate) fn spin<T>(what: impl Into<Cow<'static, str>>, work: impl FnOnce() -> T) -> T {
     let spinner = Progress::spinner(what);
     let result = work();
     spinner.finish();
@@ -106,7 +106,7 @@ pub fn spin<T>(what: impl Into<Cow<'static, str>>, work: impl FnOnce() -> T) -> 
 
 /// Maps `items` chunk by chunk with `work` (which may itself be parallel),
 /// advancing a bar; results keep the order of `items`.
-pub fn in_chunks<T, R>(
+pub(crate) fn in_chunks<T, R>(
     what: impl Into<Cow<'static, str>>,
     items: &[T],
     mut work: impl FnMut(&[T]) -> Vec<R>,

@@ -10,7 +10,7 @@ use super::{model_source, CliResult};
 use crate::service::{serve, serve_metrics, ServeConfig};
 
 #[derive(Args, Debug)]
-pub struct ServeArgs {
+pub(super) struct ServeArgs {
     /// Model file to serve; the shipped model when omitted.
     #[arg(long, env = "POLICY_CLASSIFIER_MODEL")]
     model: Option<PathBuf>,
@@ -32,7 +32,7 @@ pub struct ServeArgs {
     hardening: HardeningArgs,
 }
 
-pub fn run(args: ServeArgs) -> CliResult {
+pub(super) fn run(args: ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         tracing::info!(config = ?args, "configuration");

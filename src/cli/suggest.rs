@@ -11,7 +11,7 @@ use crate::suggest::suggest;
 use crate::text::{ArticleText, OwnedArticle};
 
 #[derive(Args)]
-pub struct SuggestArgs {
+pub(super) struct SuggestArgs {
     /// Unlabelled JSONL articles to choose from (the `classify` format).
     pool: PathBuf,
     /// How many articles to suggest.
@@ -34,7 +34,7 @@ struct PoolArticle {
     article: OwnedArticle,
 }
 
-pub fn run(args: SuggestArgs) -> CliResult {
+pub(super) fn run(args: SuggestArgs) -> CliResult {
     if let Some(path) = args.out.as_ref().filter(|p| p.exists() && !args.force) {
         return Err(format!(
             "{}: file exists; pass --force to replace it",

@@ -17,7 +17,7 @@ use crate::model::{
 use crate::text::Features;
 
 #[derive(Args)]
-pub struct TrainArgs {
+pub(super) struct TrainArgs {
     /// Labelled JSONL files: one `{"id","title","text"|"body","label"}` a line.
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
@@ -39,7 +39,7 @@ pub struct TrainArgs {
     trained_at: Option<String>,
 }
 
-pub fn run(args: TrainArgs) -> CliResult {
+pub(super) fn run(args: TrainArgs) -> CliResult {
     let started = std::time::Instant::now();
     let documents = read_corpus(&args.data, args.config.labels())?;
     let trained_at = args.trained_at.clone().map_or_else(training_time, Ok)?;

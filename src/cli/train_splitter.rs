@@ -11,7 +11,7 @@ use crate::page::benchmark::{pages_from_articles, read_pages};
 use crate::page::{read_marked_pages, train_splitter, SplitterParams};
 
 #[derive(Args, Debug)]
-pub struct TrainSplitterArgs {
+pub(super) struct TrainSplitterArgs {
     /// Directory of page files: one JSONL file a page, one item a line in
     /// printed order (the shape of ../shared/corpus/pages).
     dir: PathBuf,
@@ -55,7 +55,7 @@ pub struct TrainSplitterArgs {
     rounds: usize,
 }
 
-pub fn run(args: TrainSplitterArgs) -> CliResult {
+pub(super) fn run(args: TrainSplitterArgs) -> CliResult {
     let mut pages = read_pages(&args.dir)?;
     let known: std::collections::HashSet<String> = pages.iter().map(|p| p.name.clone()).collect();
     let from_articles = pages_from_articles(&args.articles)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::model::{LabeledDocument, Model};
 
 /// Documents per label (with their share), vocabulary, time and output.
-pub fn render(model: &Model, out: &Path, version: &str, elapsed: Duration) -> String {
+pub(super) fn render(model: &Model, out: &Path, version: &str, elapsed: Duration) -> String {
     let metadata = model.metadata();
     let total = metadata.documents.max(1) as f64;
     let mut text = String::new();
@@ -45,7 +45,7 @@ fn place(document: &LabeledDocument, paths: &[PathBuf]) -> String {
 }
 
 /// "warning: 3 documents have no words and were skipped (a.jsonl:4, ...)".
-pub fn wordless_warning(wordless: &[LabeledDocument], paths: &[PathBuf]) -> Option<String> {
+pub(super) fn wordless_warning(wordless: &[LabeledDocument], paths: &[PathBuf]) -> Option<String> {
     let (first, rest) = (wordless.first()?, wordless.len() - 1);
     let mut places: Vec<String> = wordless
         .iter()
@@ -67,7 +67,7 @@ pub fn wordless_warning(wordless: &[LabeledDocument], paths: &[PathBuf]) -> Opti
 }
 
 /// "warning: 2 ids appear more than once (first: "x" at a.jsonl:3 and a.jsonl:8)".
-pub fn duplicate_ids_warning(
+pub(super) fn duplicate_ids_warning(
     duplicates: &[Vec<&LabeledDocument>],
     paths: &[PathBuf],
 ) -> Option<String> {

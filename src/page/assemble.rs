@@ -42,7 +42,7 @@ impl Segment {
         }
     }
 
-    pub fn is_dropped(&self) -> bool {
+    pub(super) fn is_dropped(&self) -> bool {
         matches!(self.kind, SegmentKind::Dropped(_))
     }
 }

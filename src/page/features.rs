@@ -144,7 +144,7 @@ const CLOSERS: &[char] = &[
 ];
 
 impl Shape {
-    pub fn of(text: &str) -> Shape {
+    pub(super) fn of(text: &str) -> Shape {
         let kind = kind_of(text);
         let chars = text.chars().count();
         let first = text.chars().next().unwrap_or(' ');
@@ -308,23 +308,23 @@ const KEPT_SUBHEADINGS: usize = 8;
 
 impl ArticleState {
     /// Characters of the article's lines so far, less its first.
-    pub fn chars(&self) -> usize {
+    pub(super) fn chars(&self) -> usize {
         self.chars
     }
 
     /// Whether the article is a column of items under a name alone
     /// (`八方速递`).
-    pub fn is_column(&self) -> bool {
+    pub(super) fn is_column(&self) -> bool {
         self.column.is_some()
     }
 
     /// The line the current article began at.
-    pub fn start(&self) -> Option<usize> {
+    pub(super) fn start(&self) -> Option<usize> {
         self.start
     }
 
     /// Takes in line `i`, `text` (of shape `shape`), tagged `tag`.
-    pub fn update(&mut self, i: usize, text: &str, shape: &Shape, tag: Tag) {
+    pub(super) fn update(&mut self, i: usize, text: &str, shape: &Shape, tag: Tag) {
         match tag {
             Tag::Head | Tag::Body => {
                 *self = ArticleState {
@@ -375,7 +375,7 @@ pub(super) struct ArticleWords {
 impl ArticleWords {
     /// The words of the article that began at `start` (none before the
     /// first article).
-    pub fn of(&self, start: Option<usize>) -> &BigramSet {
+    pub(super) fn of(&self, start: Option<usize>) -> &BigramSet {
         start
             .and_then(|s| self.sets.iter().find(|(from, _)| *from == s))
             .map_or(&self.empty, |(_, set)| set)
@@ -385,7 +385,7 @@ impl ArticleWords {
     /// tagged it: `starts` are the readings' article starts after it. An
     /// article begun at `i` starts with the line's words; the others gain
     /// them; articles no reading holds any more are forgotten.
-    pub fn advance(
+    pub(super) fn advance(
         &mut self,
         i: usize,
         line: &BigramSet,

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 /// What a line is to the articles of its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tag {
+pub(crate) enum Tag {
     /// Opens an article with its headline block (kicker or headline).
     Head,
     /// Opens an article without a headline (a brief, text continued from

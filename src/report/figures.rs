@@ -14,7 +14,7 @@ const GREEN: RGBColor = RGBColor(44, 160, 44);
 
 /// Counts of `confusion[true][predicted]`, each cell shaded by its share of
 /// the true label's documents (so the diagonal reads as recall).
-pub fn confusion_heatmap(summary: &EvaluationSummary) -> Result<String, ReportError> {
+pub(super) fn confusion_heatmap(summary: &EvaluationSummary) -> Result<String, ReportError> {
     let labels: Vec<&str> = summary.per_label.iter().map(|m| m.label.as_str()).collect();
     let n = labels.len() as i32;
     // Row 0 (the first label) drawn at the top.
@@ -96,7 +96,7 @@ fn shade(share: f64) -> RGBColor {
 }
 
 /// Precision, recall and F1 of every label, side by side.
-pub fn label_bars(summary: &EvaluationSummary) -> Result<String, ReportError> {
+pub(super) fn label_bars(summary: &EvaluationSummary) -> Result<String, ReportError> {
     // Each label takes four slots: precision, recall, F1, and a gap.
     const SLOTS: i32 = 4;
     let labels: Vec<&str> = summary.per_label.iter().map(|m| m.label.as_str()).collect();
@@ -174,7 +174,7 @@ pub fn label_bars(summary: &EvaluationSummary) -> Result<String, ReportError> {
 
 /// Accuracy against confidence per bin; a calibrated model sits on the
 /// diagonal.
-pub fn reliability_diagram(bins: &[CalibrationBin]) -> Result<String, ReportError> {
+pub(super) fn reliability_diagram(bins: &[CalibrationBin]) -> Result<String, ReportError> {
     let width = 1.0 / ECE_BINS as f64;
     let mut svg = String::new();
     {

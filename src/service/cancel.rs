@@ -9,12 +9,12 @@ use tonic::Status;
 
 /// Held by the request's future; dropping it cancels the [`CancelFlag`]s.
 #[derive(Default)]
-pub struct CancelOnDrop {
+pub(super) struct CancelOnDrop {
     cancelled: Arc<AtomicBool>,
 }
 
 impl CancelOnDrop {
-    pub fn flag(&self) -> CancelFlag {
+    pub(super) fn flag(&self) -> CancelFlag {
         CancelFlag {
             cancelled: self.cancelled.clone(),
         }
@@ -29,17 +29,17 @@ impl Drop for CancelOnDrop {
 
 /// Checked by the worker between units of work.
 #[derive(Clone)]
-pub struct CancelFlag {
+pub(super) struct CancelFlag {
     cancelled: Arc<AtomicBool>,
 }
 
 impl CancelFlag {
-    pub fn is_cancelled(&self) -> bool {
+    pub(super) fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }
 
     /// `Err(CANCELLED)` once the request is gone.
-    pub fn check(&self) -> Result<(), Status> {
+    pub(super) fn check(&self) -> Result<(), Status> {
         if self.is_cancelled() {
             Err(Status::cancelled(
                 "request was cancelled or its deadline passed",

@@ -31,7 +31,7 @@ fn is_streaming(path: &str) -> bool {
 }
 
 /// The `grpc-timeout` header: at most 8 digits and a unit (gRPC over HTTP/2).
-pub fn parse_grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
+pub(super) fn parse_grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get("grpc-timeout")?.to_str().ok()?;
     let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
     if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -50,13 +50,13 @@ pub fn parse_grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct DeadlineLayer {
+pub(super) struct DeadlineLayer {
     unary: Duration,
     streaming: Duration,
 }
 
 impl DeadlineLayer {
-    pub fn new(unary: Duration, streaming: Duration) -> Self {
+    pub(super) fn new(unary: Duration, streaming: Duration) -> Self {
         Self { unary, streaming }
     }
 }
@@ -73,7 +73,7 @@ impl<S> tower_layer::Layer<S> for DeadlineLayer {
 }
 
 #[derive(Debug, Clone)]
-pub struct Deadline<S> {
+pub(super) struct Deadline<S> {
     inner: S,
     limits: DeadlineLayer,
 }

@@ -24,7 +24,7 @@ use crate::proto::FILE_DESCRIPTOR_SET;
 
 /// The fully-qualified service name, as health checks name it (tonic's
 /// generated name).
-pub const SERVICE_NAME: &str =
+pub(super) const SERVICE_NAME: &str =
     <PolicyClassifierServer<ClassifierService> as tonic::server::NamedService>::NAME;
 
 #[derive(Debug, Clone)]

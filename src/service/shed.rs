@@ -27,12 +27,12 @@ fn takes_admission(path: &str) -> bool {
 }
 
 #[derive(Clone)]
-pub struct ShedLayer {
+pub(super) struct ShedLayer {
     guard: RequestGuard,
 }
 
 impl ShedLayer {
-    pub fn new(guard: RequestGuard) -> Self {
+    pub(super) fn new(guard: RequestGuard) -> Self {
         Self { guard }
     }
 }
@@ -49,7 +49,7 @@ impl<S> tower_layer::Layer<S> for ShedLayer {
 }
 
 #[derive(Clone)]
-pub struct Shed<S> {
+pub(super) struct Shed<S> {
     inner: S,
     guard: RequestGuard,
 }

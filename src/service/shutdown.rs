@@ -14,7 +14,7 @@ use tonic_health::ServingStatus;
 ///
 /// On the signal, health turns NOT_SERVING for every service first, so load
 /// balancers stop sending before the listener closes.
-pub fn drain(
+pub(super) fn drain(
     signal: impl Future<Output = ()> + Send + 'static,
     health: HealthReporter,
     services: &'static [&'static str],

@@ -30,7 +30,7 @@ const PREFIX_LEN: usize = 5;
 
 /// Adds [`Transport`] to a server: `Server::builder().layer(TransportLayer::new(..))`.
 #[derive(Debug, Clone)]
-pub struct TransportLayer {
+pub(super) struct TransportLayer {
     pending_bytes: Arc<Semaphore>,
     max_pending_bytes: usize,
     max_message_bytes: usize,
@@ -40,7 +40,7 @@ impl TransportLayer {
     /// `max_pending_bytes`: partly received message bytes, server-wide.
     /// Messages declared above `max_message_bytes` are not charged: tonic
     /// refuses them before reserving anything.
-    pub fn new(max_pending_bytes: usize, max_message_bytes: usize) -> Self {
+    pub(super) fn new(max_pending_bytes: usize, max_message_bytes: usize) -> Self {
         Self {
             pending_bytes: Arc::new(Semaphore::new(max_pending_bytes)),
             max_pending_bytes,
@@ -61,7 +61,7 @@ impl<S> tower_layer::Layer<S> for TransportLayer {
 }
 
 #[derive(Debug, Clone)]
-pub struct Transport<S> {
+pub(super) struct Transport<S> {
     inner: S,
     layer: TransportLayer,
 }

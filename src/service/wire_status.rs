@@ -21,7 +21,7 @@ use tonic::codegen::http::{Request, Response};
 use tonic::{Code, Status};
 
 /// The status a codec failure should have been, or `None` to keep it.
-pub fn reclassify(status: &Status, max_message_bytes: usize) -> Option<Status> {
+pub(super) fn reclassify(status: &Status, max_message_bytes: usize) -> Option<Status> {
     match status.code() {
         Code::OutOfRange if status.message().contains("message length too large") => {
             Some(Status::resource_exhausted(format!(
@@ -89,12 +89,12 @@ fn refuse_non_grpc<B>(request: &Request<B>) -> Option<(http::StatusCode, Status)
 /// A tower layer that refuses requests that are not gRPC and applies
 /// [`reclassify`] to trailers-only error responses (the form tonic uses when
 /// decoding a unary request fails).
-pub fn layer(max_message_bytes: usize) -> WireStatusLayer {
+pub(super) fn layer(max_message_bytes: usize) -> WireStatusLayer {
     WireStatusLayer { max_message_bytes }
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct WireStatusLayer {
+pub(super) struct WireStatusLayer {
     max_message_bytes: usize,
 }
 
@@ -110,7 +110,7 @@ impl<S> tower_layer::Layer<S> for WireStatusLayer {
 }
 
 #[derive(Debug, Clone)]
-pub struct WireStatus<S> {
+pub(super) struct WireStatus<S> {
     inner: S,
     max_message_bytes: usize,
 }

@@ -13,7 +13,7 @@ use crate::model::corpus::{strict_article_lines, ArticleLine};
 
 /// How to read the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum InputFormat {
+pub(super) enum InputFormat {
     /// JSONL when the first non-blank line starts with `{`, else text.
     Auto,
     /// One JSON article a line.
@@ -24,7 +24,7 @@ pub enum InputFormat {
 
 /// An opened input: its name for messages, a reader counting the bytes it
 /// has handed out (for the progress bar), and its size when known.
-pub struct Input {
+pub(super) struct Input {
     pub name: PathBuf,
     pub size: Option<u64>,
     pub consumed: Rc<Cell<u64>>,
@@ -32,13 +32,13 @@ pub struct Input {
 }
 
 /// What the input holds once its format is decided.
-pub enum Articles {
+pub(super) enum Articles {
     Jsonl(Box<dyn Iterator<Item = crate::error::Result<(usize, ArticleLine)>>>),
     Text { title: String, body: String },
 }
 
 /// Opens `path` (`-` or nothing: standard input). Errors name the file.
-pub fn open(path: Option<&PathBuf>) -> crate::error::Result<Input> {
+pub(super) fn open(path: Option<&PathBuf>) -> crate::error::Result<Input> {
     let consumed = Rc::new(Cell::new(0));
     let (name, size, reader): (PathBuf, Option<u64>, Box<dyn Read>) =
         match path.filter(|p| p.as_os_str() != "-") {
@@ -78,7 +78,7 @@ impl Input {
     /// `auto`, text that has lines starting with `{` further down is
     /// probably JSONL behind a comment or header: a warning says how it was
     /// read and how to read it otherwise.
-    pub fn articles(mut self, format: InputFormat) -> crate::error::Result<Articles> {
+    pub(super) fn articles(mut self, format: InputFormat) -> crate::error::Result<Articles> {
         let name = self.name.clone();
         let read_error = |e| io_error(&name, e);
         // The blank lines and the first non-blank one, kept to be re-read.
@@ -123,7 +123,7 @@ impl Input {
 
 impl Input {
     /// The whole input as text (a page to split).
-    pub fn read_to_string(mut self) -> crate::error::Result<String> {
+    pub(super) fn read_to_string(mut self) -> crate::error::Result<String> {
         let mut text = String::new();
         self.reader
             .read_to_string(&mut text)

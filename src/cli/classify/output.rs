@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::classifier::{Classification, Classifier};
 
 #[derive(Serialize)]
-pub struct ResultLine<'a> {
+pub(super) struct ResultLine<'a> {
     pub id: &'a str,
     pub label: String,
     pub confidence: f64,
@@ -25,26 +25,26 @@ pub struct ResultLine<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Score {
+pub(super) struct Score {
     pub label: String,
     pub probability: f64,
 }
 
 #[derive(Serialize)]
-pub struct Evidence {
+pub(super) struct Evidence {
     pub term: String,
     pub weight: f64,
 }
 
 /// An article that could not be classified, with the reason.
 #[derive(Serialize)]
-pub struct ErrorLine<'a> {
+pub(super) struct ErrorLine<'a> {
     pub id: &'a str,
     pub error: String,
 }
 
 impl<'a> ResultLine<'a> {
-    pub fn new(id: &'a str, result: Classification, classifier: &'a Classifier) -> Self {
+    pub(super) fn new(id: &'a str, result: Classification, classifier: &'a Classifier) -> Self {
         Self {
             id,
             label: result.label,
