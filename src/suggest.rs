@@ -17,10 +17,15 @@ pub const NEAR_DUPLICATE: f64 = 0.5;
 /// One article worth labelling: its index in the pool and the model's view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
+    /// Its position in the pool.
     pub index: usize,
+    /// The model's label for it.
     pub guess: String,
+    /// The model's probability of that label.
     pub guess_probability: f64,
+    /// The second most probable label.
     pub runner_up: String,
+    /// Its probability.
     pub runner_up_probability: f64,
     /// 1 − (top probability − runner-up probability): 1 is a coin toss.
     pub uncertainty: f64,

@@ -19,24 +19,36 @@ use crate::error::{Error, Result};
 /// One item of a page file.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageItem {
+    /// `<paper>-<YYYYMMDD>-<page>-<order>`.
     #[serde(default)]
     pub id: String,
+    /// The paper's name.
     #[serde(default)]
     pub source: String,
+    /// Issue date, `YYYY-MM-DD`.
     #[serde(default)]
     pub date: String,
+    /// The page number (版次).
     #[serde(default)]
     pub page: String,
+    /// `article`, `continuation`, `editor_note` or `photo_or_empty`.
     #[serde(default)]
     pub kind: String,
+    /// The kicker (引题).
     pub intro_title: Option<String>,
+    /// The headline.
     pub title: Option<String>,
+    /// The deck (副题).
     pub subtitle: Option<String>,
+    /// The byline, where the paper keeps it apart from the body.
     pub byline: Option<String>,
+    /// The body, paragraphs joined by `\n`.
     #[serde(default)]
     pub text: String,
+    /// Captions of the item's photos.
     #[serde(default)]
     pub photo_captions: Vec<String>,
+    /// For a continuation, the page it began on.
     pub continued_from_page: Option<serde_json::Value>,
 }
 
@@ -60,7 +72,9 @@ impl PageItem {
 /// A page file: its name and items in printed order.
 #[derive(Debug, Clone)]
 pub struct PageFile {
+    /// The file's name without `.jsonl`.
     pub name: String,
+    /// Its items in printed order.
     pub items: Vec<PageItem>,
 }
 

@@ -8,6 +8,7 @@ use crate::text::ArticleText;
 /// What became of one article of the page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PageOutcome {
+    /// The article's label and scores.
     Classified(Classification),
     /// The article has no words the model knows how to read (only numbers
     /// or punctuation, say): it keeps its span but gets no label, so that
@@ -15,9 +16,12 @@ pub enum PageOutcome {
     Skipped(String),
 }
 
+/// One article of a page and what the classifier made of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassifiedArticle {
+    /// The article as split from the page.
     pub article: PageArticle,
+    /// Its label, or why it has none.
     pub outcome: PageOutcome,
 }
 

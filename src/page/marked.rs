@@ -31,7 +31,9 @@ struct MarkedArticle {
 
 /// A page's non-blank lines (trimmed) and their gold tags.
 pub struct TaggedPage {
+    /// The marked page's file name without `.txt`.
     pub name: String,
+    /// Its non-blank lines, trimmed.
     pub lines: Vec<String>,
     pub(super) tags: Vec<Tag>,
 }

@@ -68,9 +68,13 @@ pub enum DroppedKind {
 /// A line left out of every body, with its span in the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DroppedLine {
+    /// Why it was left out.
     pub kind: DroppedKind,
+    /// The line, trimmed.
     pub text: String,
+    /// Its span in the page, in characters.
     pub start: usize,
+    /// End of the span (exclusive).
     pub end: usize,
 }
 

@@ -27,6 +27,7 @@ pub struct SplitterParams {
     pub epochs: usize,
     /// L2 penalty per feature and pass.
     pub l2: f64,
+    /// AdaGrad learning rate.
     pub learning_rate: f64,
     /// 1: gold history only; 2: also the first model's own history.
     pub rounds: usize,

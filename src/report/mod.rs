@@ -22,13 +22,18 @@ pub use html::render_report;
 /// How many mistakes the page lists, most confident first.
 pub const MISTAKES_SHOWN: usize = 25;
 
+/// What can go wrong writing a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A figure could not be drawn.
     #[error("drawing a figure failed: {0}")]
     Drawing(String),
+    /// The report file could not be written.
     #[error("{path}: {source}")]
     Io {
+        /// The report file.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -45,11 +50,15 @@ impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErro
 /// One evaluated document as the classifier saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// The document's id.
     pub id: String,
+    /// Its headline.
     pub title: String,
     /// Label indices into the model's labels.
     pub truth: usize,
+    /// The label the classifier gave (an index, like `truth`).
     pub predicted: usize,
+    /// The classifier's probability of that label.
     pub confidence: f64,
     /// The probability the model gave the true label.
     pub truth_probability: f64,
@@ -60,9 +69,11 @@ pub struct Verdict {
 /// Everything the page shows besides the summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportInput<'a> {
+    /// The metrics the page shows.
     pub summary: &'a EvaluationSummary,
     /// Model version and configuration, shown under the title.
     pub model_description: String,
+    /// Every evaluated document.
     pub verdicts: Vec<Verdict>,
     /// Documents the classifier refused (no words left to classify).
     pub unclassifiable: usize,

@@ -48,6 +48,7 @@ const STREAM_IN_FLIGHT: usize = 8;
 const STREAM_GROUP: usize = 16;
 const STREAM_GROUP_BYTES: usize = 64 * 1024;
 
+/// The `PolicyClassifier` gRPC service: its handlers and their one request policy.
 #[derive(Clone)]
 pub struct ClassifierService {
     slot: Arc<ModelSlot>,
@@ -56,6 +57,7 @@ pub struct ClassifierService {
 }
 
 impl ClassifierService {
+    /// A service answering with whatever model `slot` holds.
     pub fn new(slot: Arc<ModelSlot>) -> Self {
         Self {
             slot,

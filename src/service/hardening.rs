@@ -13,8 +13,10 @@ use super::limits::Limits;
 use super::reload::ModelFiles;
 use super::tls::TlsFiles;
 
+/// Everything that bounds what a client can make the server do.
 #[derive(Debug, Clone)]
 pub struct Hardening {
+    /// Per-request limits (sizes, counts, budget).
     pub limits: Limits,
     /// Connection count, handshake, idle and stall timeouts, and the memory
     /// partly received requests may hold.

@@ -86,6 +86,7 @@ pub const CHARS_PER_SLOT: usize = 16_384;
 /// open-loop arrivals come in bursts.)
 pub const IN_FLIGHT_PER_CORE: usize = 32;
 
+/// The default `--max-in-flight`: a few jobs per core.
 pub fn default_max_in_flight() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     cores * IN_FLIGHT_PER_CORE

@@ -40,6 +40,7 @@ impl<S> tower_layer::Layer<S> for ObserveLayer {
     }
 }
 
+/// The observation layer's service: logs and metrics of every call.
 #[derive(Debug, Clone)]
 pub struct Observe<S> {
     inner: S,
@@ -68,6 +69,7 @@ where
 }
 
 pin_project! {
+    /// A call's response future, recording the call when it completes.
     pub struct ObservedFuture<F> {
         #[pin]
         inner: F,

@@ -33,6 +33,7 @@ impl WorkPool {
         Self::new(thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
+    /// Starts `threads` workers (at least one).
     pub fn new(threads: usize) -> Self {
         let threads = threads.max(1);
         let (sender, receiver) = mpsc::channel::<Job>();

@@ -27,7 +27,9 @@ const SHOWN_ERROR_CHARS: usize = 2048;
 /// What a successful reload replaced, and with what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reloaded {
+    /// The version served before, if any.
     pub previous_version: Option<String>,
+    /// The version now served.
     pub version: String,
 }
 

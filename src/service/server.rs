@@ -27,8 +27,10 @@ use crate::proto::FILE_DESCRIPTOR_SET;
 pub(super) const SERVICE_NAME: &str =
     <PolicyClassifierServer<ClassifierService> as tonic::server::NamedService>::NAME;
 
+/// What `serve` serves, where, and with which limits.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// The model to serve.
     pub model: ModelSource,
     /// Limits, TLS, admin service, shutdown: see [`Hardening`].
     pub hardening: Hardening,

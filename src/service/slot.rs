@@ -15,10 +15,12 @@ pub struct ModelSlot {
 }
 
 impl ModelSlot {
+    /// The model now served, if one is loaded.
     pub fn get(&self) -> Option<Arc<Classifier>> {
         self.current.load_full()
     }
 
+    /// Serves `classifier` from the next request on.
     pub fn set(&self, classifier: Classifier) {
         self.current.store(Some(Arc::new(classifier)));
     }

@@ -31,8 +31,11 @@ pub struct TlsFiles {
 #[derive(Debug, thiserror::Error)]
 #[error("{flag} {}: {reason}", path.display())]
 pub struct TlsFileError {
+    /// The flag that named the file.
     pub flag: &'static str,
+    /// The file.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub reason: String,
 }
 
