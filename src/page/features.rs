@@ -297,6 +297,9 @@ pub(super) struct ArticleState {
     column: Option<String>,
     /// Lines of the headline block.
     head_lines: usize,
+    /// The body has had an editor's note (`——编  者`): a package whose
+    /// bylined sections the papers count as one article.
+    editor_note: bool,
     /// The line the article began at; its words are in [`ArticleWords`].
     start: Option<usize>,
 }
@@ -349,6 +352,7 @@ impl ArticleState {
                 self.paragraphs += 1;
                 self.has_lead |= shape.has("lead");
                 self.has_byline |= shape.has("byline");
+                self.editor_note |= shape.has("editor_note");
                 if shape.shortish {
                     self.subheading_count += 1;
                     if self.subheadings.len() == KEPT_SUBHEADINGS {
@@ -539,6 +543,12 @@ pub(super) fn reading_features(
     if state.has_byline {
         sink.on(format_args!("article:byline"));
     }
+    if state.editor_note {
+        sink.on(format_args!("article:editor_note"));
+        if shape.shortish {
+            sink.on(format_args!("short&article:editor_note"));
+        }
+    }
     sink.on(format_args!(
         "subheadings:{}",
         state.subheading_count.min(4)
@@ -629,5 +639,49 @@ mod tests {
         let share = idf.share(&article, &block, idf.total(&block));
         assert!((share - 0.6).abs() < 1e-12, "{share}");
         assert_eq!(idf.share(&BigramSet::default(), &block, 5.0), 0.0);
+    }
+
+    #[test]
+    fn a_package_under_an_editors_note_says_so_to_its_headings() {
+        let table = IdfTable::default();
+        let idf = Idf {
+            table: &table,
+            unseen: 1.0,
+        };
+        let lines = [
+            "各地推进城市更新",
+            "城市更新行动全面展开，各地探索新做法。",
+            "——编  者",
+            "老街换新颜",
+            "老街改造完成。",
+        ];
+        let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+        let names = |state: &ArticleState| {
+            let mut sink: Vec<(String, f64)> = Vec::new();
+            let view = line_view(&lines, &shapes, 3, &idf, &mut sink);
+            let words = BigramSet::default();
+            reading_features(
+                lines[3],
+                &shapes[3],
+                &view,
+                Tag::Inside,
+                (state, &words),
+                &idf,
+                &mut sink,
+            );
+            sink.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
+        };
+        let mut state = ArticleState::default();
+        state.update(0, lines[0], &shapes[0], Tag::Head);
+        state.update(1, lines[1], &shapes[1], Tag::Inside);
+        assert!(!names(&state)
+            .iter()
+            .any(|n| n.contains("article:editor_note")));
+        state.update(2, lines[2], &shapes[2], Tag::Inside);
+        let after = names(&state);
+        assert!(
+            after.iter().any(|n| n == "short&article:editor_note"),
+            "{after:?}"
+        );
     }
 }
