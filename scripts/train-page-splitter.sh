@@ -45,7 +45,7 @@ fi
 cargo run --release --quiet -- train-splitter "$PAGES" \
   "${ARTICLE_ARGS[@]}" \
   --marked tests/fixtures/pages --marked data/splitter-pages --marked-repeats 4 \
-  --epochs 15 --l2 3 --learning-rate 0.2 --rounds 1 \
+  --epochs 30 --l2 1 --learning-rate 0.2 --rounds 1 \
   --out "$out" --force "$@"
 if [[ "$out" != models/page-splitter.json ]]; then
   if cmp -s "$out" models/page-splitter.json; then
