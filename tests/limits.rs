@@ -9,7 +9,6 @@ use common::{article, sample_articles, TestServer};
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::{Article, ClassifyBatchRequest, ClassifyRequest, SegmentRequest};
 use policy_classifier::service::limits::Limits;
-use policy_classifier::service::{Hardening, ServeConfig};
 use tonic::Code;
 
 fn request(a: Article) -> ClassifyRequest {
@@ -26,17 +25,6 @@ fn batch(articles: Vec<Article>) -> ClassifyBatchRequest {
         explain: false,
         min_confidence: None,
     }
-}
-
-async fn server_with(limits: Limits) -> TestServer {
-    TestServer::start_with(ServeConfig {
-        model: ModelSource::Shipped,
-        hardening: Hardening {
-            limits,
-            ..Hardening::default()
-        },
-    })
-    .await
 }
 
 #[tokio::test]
@@ -104,7 +92,7 @@ async fn no_words_is_invalid_argument() {
 
 #[tokio::test]
 async fn past_a_limit_the_error_names_it() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_article_chars: 50,
         max_batch_articles: 3,
         max_message_bytes: 4096,
@@ -178,7 +166,7 @@ async fn past_a_limit_the_error_names_it() {
 
 #[tokio::test]
 async fn characters_that_grow_under_normalisation_count_at_their_grown_length() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_article_chars: 1000,
         max_request_chars: 3000,
         ..Limits::default()
@@ -250,7 +238,7 @@ async fn idle_stream(
 
 #[tokio::test]
 async fn streams_end_at_their_deadline_with_deadline_exceeded() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         stream_timeout: Duration::from_secs(2),
         ..Limits::default()
     })
@@ -290,7 +278,7 @@ fn heavy_batch(articles: usize) -> ClassifyBatchRequest {
 
 #[tokio::test]
 async fn full_server_sheds_load_and_still_answers_health_and_model_info() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_in_flight: 1,
         ..Limits::default()
     })
@@ -331,7 +319,7 @@ async fn full_server_sheds_load_and_still_answers_health_and_model_info() {
 async fn a_short_deadline_ends_the_call_and_frees_the_server() {
     // The server's deadline (a client's own grpc-timeout is also enforced
     // by tonic's client, which would answer first).
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_in_flight: 1,
         request_timeout: Duration::from_millis(300),
         ..Limits::default()
@@ -362,7 +350,7 @@ async fn a_short_deadline_ends_the_call_and_frees_the_server() {
 /// connection), nor carry its newlines into the client's logs.
 #[tokio::test]
 async fn a_huge_id_is_cut_in_the_status_message() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_article_chars: 50,
         ..Limits::default()
     })

@@ -9,7 +9,6 @@ use common::TestServer;
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::ClassifyPageRequest;
 use policy_classifier::service::limits::Limits;
-use policy_classifier::service::{Hardening, ServeConfig};
 use serde_json::Value;
 use tonic::Code;
 
@@ -155,24 +154,13 @@ fn cli_classify_page_prints_one_line_per_article() {
     }
 }
 
-async fn server_with(limits: Limits) -> TestServer {
-    TestServer::start_with(ServeConfig {
-        model: ModelSource::Shipped,
-        hardening: Hardening {
-            limits,
-            ..Hardening::default()
-        },
-    })
-    .await
-}
-
 /// A page is one text of one call: `--max-article-chars` bounds it as a
 /// whole and, as for every call, `--max-request-chars` bounds its work.
 #[tokio::test]
 async fn a_page_is_held_to_the_request_budget_like_every_call() {
     let text = page_text();
     let length = text.chars().count();
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_article_chars: 10 * length,
         max_request_chars: length - 1,
         ..Limits::default()
@@ -193,7 +181,7 @@ async fn a_page_is_held_to_the_request_budget_like_every_call() {
 /// when the server is full.
 #[tokio::test]
 async fn pages_are_admitted_and_shed_like_every_call() {
-    let server = server_with(Limits {
+    let server = TestServer::with_limits(Limits {
         max_in_flight: 1,
         ..Limits::default()
     })

@@ -7,7 +7,8 @@ use std::time::Duration;
 use policy_classifier::classifier::ModelSource;
 use policy_classifier::proto::policy_classifier_client::PolicyClassifierClient;
 use policy_classifier::proto::Article;
-use policy_classifier::service::{serve, ServeConfig};
+use policy_classifier::service::limits::Limits;
+use policy_classifier::service::{serve, Hardening, ServeConfig};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -42,6 +43,19 @@ impl TestServer {
         let server = Self::start_unready_with(config).await;
         server.wait_until_serving().await;
         server
+    }
+
+    /// Starts a server for the shipped model with `limits` (and every
+    /// other hardening setting at its default), waiting until SERVING.
+    pub async fn with_limits(limits: Limits) -> Self {
+        Self::start_with(ServeConfig {
+            model: ModelSource::Shipped,
+            hardening: Hardening {
+                limits,
+                ..Hardening::default()
+            },
+        })
+        .await
     }
 
     pub async fn start_unready_with(config: ServeConfig) -> Self {
