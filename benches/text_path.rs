@@ -47,11 +47,11 @@ fn text_path(c: &mut Criterion) {
         // Serving's path: tokens straight to vocabulary ids, weighted.
         let model = classifier.model();
         group.bench_with_input(BenchmarkId::new("vectorise", size), &article, |b, a| {
-            b.iter(|| model.vectorise(pipeline, black_box(*a)))
+            b.iter(|| model.vectorise(black_box(*a)))
         });
-        let vector = model.vectorise(pipeline, article);
+        let vector = model.vectorise(article);
         group.bench_with_input(BenchmarkId::new("score", size), &vector, |b, v| {
-            b.iter(|| model.score_vector(black_box(v)))
+            b.iter(|| model.score(black_box(v)))
         });
         let options = ClassifyOptions::default();
         group.bench_with_input(BenchmarkId::new("classify", size), &article, |b, a| {

@@ -31,9 +31,9 @@ fn vocabulary(c: &mut Criterion) {
             "synthetic model has {actual} terms, wanted about {size}"
         );
         let model = classifier.model();
-        let vector = model.vectorise(classifier.pipeline(), article);
+        let vector = model.vectorise(article);
         group.bench_with_input(BenchmarkId::new("score", size), &vector, |b, v| {
-            b.iter(|| model.score_vector(black_box(v)))
+            b.iter(|| model.score(black_box(v)))
         });
         group.bench_with_input(BenchmarkId::new("classify", size), &article, |b, a| {
             b.iter(|| classifier.classify(black_box(*a), &options))

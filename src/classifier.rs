@@ -76,16 +76,17 @@ impl std::fmt::Display for ModelSource {
     }
 }
 
-/// A model with the text pipeline it was trained with.
+/// A model ready to answer requests.
 pub struct Classifier {
-    pipeline: TextPipeline,
     model: Model,
 }
 
 impl Classifier {
+    /// Builds the model's text pipeline now (loading jieba's dictionary),
+    /// so that the first request does not wait for it.
     pub fn new(model: Model) -> Self {
-        let pipeline = TextPipeline::new(model.text_config().clone());
-        Self { pipeline, model }
+        model.pipeline();
+        Self { model }
     }
 
     pub fn model(&self) -> &Model {
@@ -93,12 +94,12 @@ impl Classifier {
     }
 
     pub fn pipeline(&self) -> &TextPipeline {
-        &self.pipeline
+        self.model.pipeline()
     }
 
-    /// The tokens the model sees for `text`.
+    /// The word tokens the model reads in `text` as an article's body.
     pub fn segment(&self, text: &str) -> Vec<String> {
-        self.pipeline.tokens(text)
+        self.pipeline().tokens(text)
     }
 
     pub fn classify(
@@ -107,7 +108,7 @@ impl Classifier {
         options: &ClassifyOptions,
     ) -> Result<Classification> {
         let fallback = self.check_options(options)?;
-        let vector = self.model.vectorise(&self.pipeline, article);
+        let vector = self.model.vectorise(article);
         if vector.has_no_terms() {
             return Err(Error::InvalidArticle(
                 "article has no words to classify: title and body are empty or only punctuation, numbers and stop words".into(),
@@ -119,7 +120,7 @@ impl Classifier {
                 return Ok(self.knows_too_little(fallback, coverage, min));
             }
         }
-        let scores = self.model.score_vector(&vector);
+        let scores = self.model.score(&vector);
         let ranking = scores.ranking();
         let (top, runner_up) = (ranking[0], ranking[1]);
         let labels = self.model.labels();
@@ -132,8 +133,7 @@ impl Classifier {
         );
         let evidence = if options.explain {
             let other = if chosen == top { runner_up } else { top };
-            self.model
-                .vector_evidence(&vector, chosen, other, EVIDENCE_TERMS)
+            self.model.evidence(&vector, chosen, other, EVIDENCE_TERMS)
         } else {
             Vec::new()
         };
@@ -279,7 +279,7 @@ mod answer_tests {
         let mut surfaces: Vec<String> = result
             .evidence
             .iter()
-            .map(|e| e.term.trim_start_matches('#').replace('_', ""))
+            .map(|e| crate::text::TermKey::surface(&e.term))
             .collect();
         surfaces.sort();
         let listed = surfaces.len();

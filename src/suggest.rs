@@ -71,7 +71,8 @@ pub fn suggest(classifier: &Classifier, pool: &[ArticleText<'_>], count: usize) 
         }
         let article = pool[candidate.index];
         let words: HashSet<String> = classifier
-            .segment(&format!("{} {}", article.title, article.body))
+            .pipeline()
+            .article_tokens(article)
             .into_iter()
             .collect();
         if picked_words

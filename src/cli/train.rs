@@ -86,7 +86,7 @@ pub(super) fn run(args: TrainArgs) -> CliResult {
         eprint!("{}", render(&evaluation));
         model.set_evaluation(evaluation);
     }
-    let coverage = CoverageStats::measure(&model, &pipeline, &documents);
+    let coverage = CoverageStats::measure(&model, &documents);
     if let Some(coverage) = coverage {
         model.set_coverage(coverage);
     }

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::corpus::LabeledDocument;
 use super::scorer::Model;
-use crate::text::TextPipeline;
 
 /// The training documents' coverage, stored in the model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -32,14 +31,10 @@ pub const MARGIN: f64 = 0.5;
 impl CoverageStats {
     /// Measures `documents` (the model's own training documents) under
     /// `model`; `None` when none has a word.
-    pub fn measure(
-        model: &Model,
-        pipeline: &TextPipeline,
-        documents: &[LabeledDocument],
-    ) -> Option<Self> {
+    pub fn measure(model: &Model, documents: &[LabeledDocument]) -> Option<Self> {
         let mut shares: Vec<f64> = documents
             .iter()
-            .map(|d| model.vectorise(pipeline, d.article()))
+            .map(|d| model.vectorise(d.article()))
             .filter(|v| !v.has_no_terms())
             .map(|v| v.coverage())
             .collect();

@@ -4,11 +4,12 @@
 use super::corpus::LabeledDocument;
 use super::fit::{extract_features, TrainingSet};
 use super::metrics::{summarise, summarise_groups, EvaluationSummary, FoldSpread, Outcome};
+use super::parallel::map_in_order;
 use super::params::ValidTrainParams;
-use super::scorer::Model;
+use super::scorer::{ArticleVector, Model};
 use super::split::stratified_folds;
 use crate::error::{Error, Result};
-use crate::text::{Features, TextPipeline};
+use crate::text::Features;
 
 /// Fits on K-1 folds and scores the held-out fold, K times; every document
 /// is scored exactly once by a model that never saw it.
@@ -58,7 +59,7 @@ pub fn cross_validate_with_outcomes(
     for fold in 0..folds {
         let held_out: Vec<bool> = assignment.iter().map(|&f| f == fold).collect();
         let fold_outcomes: Vec<Outcome> =
-            fit_and_score(params, &features, &labels, unlabeled, &held_out)?
+            fit_and_score(params, documents, &features, &labels, unlabeled, &held_out)?
                 .into_iter()
                 .map(|(i, o)| {
                     by_document[i] = Some(o);
@@ -103,7 +104,7 @@ pub fn leave_one_group_out(
     }
     for value in values {
         let held_out: Vec<bool> = groups.iter().map(|g| g == value).collect();
-        for (i, o) in fit_and_score(params, &features, &labels, unlabeled, &held_out)? {
+        for (i, o) in fit_and_score(params, documents, &features, &labels, unlabeled, &held_out)? {
             by_document[i] = Some(o);
         }
     }
@@ -115,10 +116,12 @@ pub fn leave_one_group_out(
     Ok(summary)
 }
 
-/// Fits on the documents not `held_out` and scores the held-out ones,
-/// returning `(document index, outcome)` in document order.
+/// Fits on the documents not `held_out` (their `features`) and scores the
+/// held-out ones as serving would, from their text, returning `(document
+/// index, outcome)` in document order.
 fn fit_and_score(
     params: &ValidTrainParams,
+    documents: &[LabeledDocument],
     features: &[Features],
     labels: &[usize],
     unlabeled: &[Features],
@@ -127,10 +130,8 @@ fn fit_and_score(
     let (test, train): (Vec<usize>, Vec<usize>) = (0..features.len()).partition(|&i| held_out[i]);
     let set = TrainingSet::subset(features, labels, train).with_unlabeled(unlabeled);
     let model = params.fit(&set)?;
-    Ok(test
-        .iter()
-        .map(|&i| (i, outcome(&model, &features[i], labels[i])))
-        .collect())
+    let tested: Vec<&LabeledDocument> = test.iter().map(|&i| &documents[i]).collect();
+    Ok(test.into_iter().zip(outcomes(&model, &tested)).collect())
 }
 
 /// The label with the fewest documents when it has fewer than `folds`
@@ -184,19 +185,20 @@ pub fn evaluate(model: &Model, documents: &[LabeledDocument], method: &str) -> E
 }
 
 /// A fitted model's outcome on every document, in document order.
-pub fn outcomes(model: &Model, documents: &[LabeledDocument]) -> Vec<Outcome> {
-    let pipeline = TextPipeline::new(model.text_config().clone());
-    documents
-        .iter()
-        .map(|d| {
-            let features = pipeline.features(d.article());
-            outcome(model, &features, d.label)
-        })
-        .collect()
+/// The documents are read on all cores (reading is most of the cost), each
+/// on its own, so the outcomes do not depend on the core count.
+pub fn outcomes<D: std::borrow::Borrow<LabeledDocument> + Sync>(
+    model: &Model,
+    documents: &[D],
+) -> Vec<Outcome> {
+    map_in_order(documents.len(), |i| {
+        let document = documents[i].borrow();
+        outcome(model, &model.vectorise(document.article()), document.label)
+    })
 }
 
-fn outcome(model: &Model, features: &Features, truth: usize) -> Outcome {
-    let scores = model.score(features);
+fn outcome(model: &Model, vector: &ArticleVector, truth: usize) -> Outcome {
+    let scores = model.score(vector);
     let predicted = scores.ranking()[0];
     Outcome {
         truth,

@@ -9,17 +9,9 @@
 use foldhash::HashMap;
 
 use super::TermEvidence;
+use crate::text::TermKey;
 
-/// The characters a term stands for: `#XY` is the pair `XY`, `a_b` the
-/// tokens `a` and `b` side by side, any other term itself.
-fn surface(term: &str) -> String {
-    match term.strip_prefix('#') {
-        Some(pair) if !pair.is_empty() => pair.to_owned(),
-        _ => term.replace('_', ""),
-    }
-}
-
-/// Merges entries with the same [`surface`]: weights summed (so all weights
+/// Merges entries with the same [`TermKey::surface`]: weights summed (so all weights
 /// still add up to the same log-odds gap), named by the plain word when it
 /// is among them, else by the surface text. An entry with no twin keeps its
 /// name. Order is that of each surface's first entry.
@@ -28,7 +20,7 @@ pub(super) fn merge_surface_twins(evidence: Vec<TermEvidence>) -> Vec<TermEviden
     let mut by_surface: HashMap<String, usize> = HashMap::default();
     let mut surfaces = Vec::with_capacity(evidence.len());
     for entry in evidence {
-        let key = surface(&entry.term);
+        let key = TermKey::surface(&entry.term);
         match by_surface.get(&key) {
             Some(&at) => {
                 let (kept, members) = &mut merged[at];

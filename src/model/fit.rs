@@ -348,7 +348,7 @@ mod tests {
             assert_eq!(score.truth, labels[i]);
             assert_eq!(
                 score.log_joint,
-                model.log_joint(&features[i]),
+                model.log_joint_of_features(&features[i]),
                 "document {i}"
             );
         }

@@ -3,6 +3,7 @@
 //! whatever the vocabulary size.
 
 use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,9 @@ use super::softmax::softmax;
 use super::term_ids::{Coverage, DenseSums, IdCounter, TermIds};
 use super::weighting::{SparseRow, Weighting};
 use crate::error::{Error, Result};
-use crate::text::{ArticleText, Features, TextConfig, TextPipeline};
+#[cfg(test)]
+use crate::text::Features;
+use crate::text::{ArticleText, TextConfig, TextPipeline};
 
 /// What was trained, on what, when; stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +71,9 @@ pub(crate) struct ModelParts {
     pub metadata: TrainingMetadata,
 }
 
-/// A trained model that only predicts.
+/// A trained model that only predicts, with the text pipeline its own text
+/// config builds: an article goes in as text, so no caller can pair a model
+/// with another pipeline.
 #[derive(Debug, Clone)]
 pub struct Model {
     parts: ModelParts,
@@ -76,6 +81,11 @@ pub struct Model {
     pub(super) term_ids: TermIds,
     weights: TermWeights,
     version: String,
+    /// Built on first use: loading jieba's dictionary takes tens of
+    /// milliseconds, and many fitted models (cross-validation folds, tests)
+    /// are never asked to read text. [`crate::Classifier::new`] builds it at
+    /// once, so no request pays for it.
+    pipeline: OnceLock<Arc<TextPipeline>>,
 }
 
 /// Probabilities and raw joint log-likelihoods of every label, model order.
@@ -105,13 +115,22 @@ impl Model {
     pub(crate) fn from_parts(parts: ModelParts, version: String) -> Result<Self> {
         super::validate::validate(&parts).map_err(Error::InvalidModel)?;
         let weights = TermWeights::new(&parts);
-        let term_ids = TermIds::new(&parts.vocabulary, &parts.text).map_err(Error::InvalidModel)?;
+        let term_ids = TermIds::new(&parts.vocabulary, &parts.text)
+            .map_err(|repeated| Error::InvalidModel(repeated.to_string()))?;
         Ok(Self {
             parts,
             term_ids,
             weights,
             version,
+            pipeline: OnceLock::new(),
         })
+    }
+
+    /// The text pipeline of this model's text config: the one that produced
+    /// its training features.
+    pub fn pipeline(&self) -> &TextPipeline {
+        self.pipeline
+            .get_or_init(|| Arc::new(TextPipeline::new(self.parts.text.clone())))
     }
 
     pub(crate) fn parts(&self) -> &ModelParts {
@@ -163,14 +182,13 @@ impl Model {
         &self.version
     }
 
-    pub fn weighting(&self) -> Weighting {
-        self.parts.weighting
-    }
-
-    /// The article's known terms as the weighted vector the model scores:
-    /// `(vocabulary index, value)` in vocabulary order. Unknown terms are
-    /// dropped first, as they have no column in the training matrix.
-    pub(crate) fn vector(&self, features: &Features) -> SparseRow {
+    /// The named twin of [`Self::vectorise`], for tests that check the two
+    /// agree and for features built by hand: the article's known terms as
+    /// the weighted vector the model scores, `(vocabulary index, value)` in
+    /// vocabulary order. Unknown terms are dropped first, as they have no
+    /// column in the training matrix.
+    #[cfg(test)]
+    pub(crate) fn vector_of_features(&self, features: &Features) -> SparseRow {
         let mut row: SparseRow = features
             .iter()
             .filter_map(|(term, count)| Some((self.term_ids.term(term)?, count)))
@@ -180,16 +198,17 @@ impl Model {
         row
     }
 
-    /// The article as the model scores it, straight from its tokens to
-    /// vocabulary ids (no term names). Equal to `vector(pipeline.features(…))`
-    /// bit for bit; `pipeline` must be built from this model's text config.
-    pub fn vectorise(&self, pipeline: &TextPipeline, article: ArticleText<'_>) -> ArticleVector {
+    /// The article as the model scores it, read by the model's own pipeline
+    /// straight from its tokens to vocabulary ids (no term names); equal bit
+    /// for bit to naming every term and looking the names up. Serving,
+    /// evaluation, coverage, reports and pages all score through it.
+    pub fn vectorise(&self, article: ArticleText<'_>) -> ArticleVector {
         thread_local! {
             static SUMS: RefCell<DenseSums> = RefCell::default();
         }
         let (mut row, terms_seen, coverage) = SUMS.with_borrow_mut(|sums| {
             let mut counter = IdCounter::new(&self.term_ids, sums);
-            pipeline.features_into(article, &mut counter);
+            self.pipeline().features_into(article, &mut counter);
             counter.finish()
         });
         self.parts.weighting.apply(&mut row, &self.parts.idf);
@@ -203,8 +222,9 @@ impl Model {
     /// Joint log-likelihood of every label: the class log prior plus each
     /// known term's weighted value times its weight (for a multinomial model
     /// its log-probability).
-    pub fn log_joint(&self, features: &Features) -> Vec<f64> {
-        self.log_joint_of(&self.vector(features))
+    #[cfg(test)]
+    pub(crate) fn log_joint_of_features(&self, features: &Features) -> Vec<f64> {
+        self.log_joint_of(&self.vector_of_features(features))
     }
 
     fn log_joint_of(&self, row: &SparseRow) -> Vec<f64> {
@@ -229,11 +249,14 @@ impl Model {
         &self.parts.label_bias
     }
 
-    pub fn score(&self, features: &Features) -> Scores {
-        self.score_row(&self.vector(features))
+    /// [`Self::score`] of named features (see [`Self::vector_of_features`]).
+    #[cfg(test)]
+    pub(crate) fn score_features(&self, features: &Features) -> Scores {
+        self.score_row(&self.vector_of_features(features))
     }
 
-    pub fn score_vector(&self, vector: &ArticleVector) -> Scores {
+    /// Every label's probability (calibrated) and joint log-likelihood.
+    pub fn score(&self, vector: &ArticleVector) -> Scores {
         self.score_row(&vector.row)
     }
 
@@ -251,7 +274,7 @@ impl Model {
         }
     }
 
-    /// The known terms of `features` that most favour label `chosen` over
+    /// The known terms of the article that most favour label `chosen` over
     /// label `other`, strongest first, at most `limit` of them (a word and
     /// its `#` or `_` twins count as one entry, see [`super::evidence`]): each term's
     /// share of the gap between the two labels' log-odds, after the same
@@ -260,23 +283,24 @@ impl Model {
     /// `ln(P(chosen) / P(other))`.
     pub fn evidence(
         &self,
-        features: &Features,
-        chosen: usize,
-        other: usize,
-        limit: usize,
-    ) -> Vec<TermEvidence> {
-        self.evidence_of(&self.vector(features), chosen, other, limit)
-    }
-
-    /// [`Self::evidence`] for an article vectorised by [`Self::vectorise`].
-    pub fn vector_evidence(
-        &self,
         vector: &ArticleVector,
         chosen: usize,
         other: usize,
         limit: usize,
     ) -> Vec<TermEvidence> {
         self.evidence_of(&vector.row, chosen, other, limit)
+    }
+
+    /// [`Self::evidence`] of named features (see [`Self::vector_of_features`]).
+    #[cfg(test)]
+    pub(crate) fn evidence_of_features(
+        &self,
+        features: &Features,
+        chosen: usize,
+        other: usize,
+        limit: usize,
+    ) -> Vec<TermEvidence> {
+        self.evidence_of(&self.vector_of_features(features), chosen, other, limit)
     }
 
     fn evidence_of(

@@ -11,7 +11,7 @@
 use foldhash::HashMap;
 
 use super::weighting::SparseRow;
-use crate::text::{TermSink, TextConfig};
+use crate::text::{TermKey, TermSink, TextConfig};
 
 /// Token → id and (token id, token id) → bigram id.
 #[derive(Debug, Clone)]
@@ -25,46 +25,39 @@ pub(crate) struct TermIds {
     vocabulary_size: u32,
 }
 
+/// A vocabulary that lists a term twice: one name would have two columns.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("the vocabulary lists the term {0:?} twice")]
+pub(crate) struct RepeatedTerm(pub(crate) String);
+
 impl TermIds {
-    /// Pairs are indexed only when `text` counts them: only then may a
-    /// vocabulary term with `_` name a token pair, or `#XY` a character pair.
-    ///
-    /// Fails on a repeated vocabulary term: a model file with one would give
-    /// one name two columns.
-    pub(crate) fn new(vocabulary: &[String], text: &TextConfig) -> Result<Self, String> {
+    /// Every name is read every way [`TermKey::readings`] allows, so a term
+    /// is found however the text path produced it; pairs are indexed only
+    /// when `text` counts them (only then may `a_b` name a token pair, or
+    /// `#XY` a character pair).
+    pub(crate) fn new(vocabulary: &[String], text: &TextConfig) -> Result<Self, RepeatedTerm> {
         let vocabulary_size = u32::try_from(vocabulary.len()).expect("vocabulary fits in u32");
-        let mut tokens: HashMap<Box<str>, u32> = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(id, term)| (term.as_str().into(), id as u32))
-            .collect();
-        if tokens.len() != vocabulary.len() {
-            return Err("the vocabulary lists a term twice".into());
-        }
-        let mut pairs = HashMap::default();
-        if text.bigrams {
-            for (id, term) in vocabulary.iter().enumerate() {
-                // A token may itself contain `_` (jieba keeps `a_b` whole),
-                // so `x_y_z` is the pair (x, y_z) and the pair (x_y, z):
-                // index every split, as the string path would build either.
-                for (at, _) in term.match_indices('_') {
-                    let first = token_id(&mut tokens, &term[..at]);
-                    let second = token_id(&mut tokens, &term[at + 1..]);
-                    pairs.insert(pair_key(first, second), id as u32);
-                }
+        let mut tokens: HashMap<Box<str>, u32> = HashMap::default();
+        for (id, term) in vocabulary.iter().enumerate() {
+            if tokens.insert(term.as_str().into(), id as u32).is_some() {
+                return Err(RepeatedTerm(term.clone()));
             }
         }
+        let mut pairs = HashMap::default();
         let mut char_pairs = HashMap::default();
-        if text.char_bigrams {
-            for (id, term) in vocabulary.iter().enumerate() {
-                let Some(name) = term.strip_prefix('#') else {
-                    continue;
-                };
-                let mut chars = name.chars();
-                if let (Some(first), Some(second), None) =
-                    (chars.next(), chars.next(), chars.next())
-                {
-                    char_pairs.insert(pair_key(first as u32, second as u32), id as u32);
+        for (id, term) in vocabulary.iter().enumerate() {
+            for key in TermKey::readings(term) {
+                match key {
+                    TermKey::Word(_) => {}
+                    TermKey::WordPair(first, second) if text.bigrams => {
+                        let first = token_id(&mut tokens, first);
+                        let second = token_id(&mut tokens, second);
+                        pairs.insert(pair_key(first, second), id as u32);
+                    }
+                    TermKey::CharPair(first, second) if text.char_bigrams => {
+                        char_pairs.insert(pair_key(first as u32, second as u32), id as u32);
+                    }
+                    TermKey::WordPair(..) | TermKey::CharPair(..) => {}
                 }
             }
         }
@@ -76,7 +69,8 @@ impl TermIds {
         })
     }
 
-    /// The id of a vocabulary term given by name.
+    /// The id of a vocabulary term given by name (the named path's lookup).
+    #[cfg(test)]
     pub(crate) fn term(&self, name: &str) -> Option<u32> {
         self.tokens
             .get(name)

@@ -40,7 +40,7 @@ fn plain_params() -> ValidTrainParams {
 fn dense(model: &Model, features: &[Features]) -> Array2<f64> {
     let mut x = Array2::zeros((features.len(), model.vocabulary_size()));
     for (i, f) in features.iter().enumerate() {
-        for (t, value) in model.vector(f) {
+        for (t, value) in model.vector_of_features(f) {
             x[[i, t as usize]] = value;
         }
     }
@@ -65,7 +65,7 @@ fn assert_scorer_matches_linfa(params: &ValidTrainParams) {
     );
     let mut largest_gap = 0f64;
     for (i, f) in features.iter().enumerate() {
-        let ours = model.score(f).probabilities;
+        let ours = model.score_features(f).probabilities;
         for (label, p) in ours.iter().enumerate() {
             assert!(
                 proba[[i, label]].is_finite(),
@@ -128,7 +128,7 @@ fn complement_model_counts_terms_against_the_other_labels() {
     .unwrap();
     let model = params.fit_corpus(&documents).unwrap();
     let port = Features::from_counts(vec![("海关".into(), 1.0)]);
-    let joint = model.log_joint(&port);
+    let joint = model.log_joint_of_features(&port);
     let prior = &model.parts().class_log_prior;
     let trade = 3;
     let urban = 4;
@@ -158,8 +158,8 @@ fn calibration_fits_a_temperature_on_held_out_folds() {
     for f in &features {
         // Temperature changes confidence, never the ranking.
         assert_eq!(
-            model.score(f).ranking()[0],
-            uncalibrated.score(f).ranking()[0]
+            model.score_features(f).ranking()[0],
+            uncalibrated.score_features(f).ranking()[0]
         );
     }
 }
@@ -215,10 +215,10 @@ fn evidence_is_taken_after_length_normalisation() {
     let body = &documents[0].text;
     let once = pipeline.features(ArticleText::new("", body));
     let twice = pipeline.features(ArticleText::new("", &format!("{body} {body}")));
-    let scores = model.score(&once);
+    let scores = model.score_features(&once);
     let ranking = scores.ranking();
-    let a = model.evidence(&once, ranking[0], ranking[1], 5);
-    let b = model.evidence(&twice, ranking[0], ranking[1], 5);
+    let a = model.evidence_of_features(&once, ranking[0], ranking[1], 5);
+    let b = model.evidence_of_features(&twice, ranking[0], ranking[1], 5);
     assert!(!a.is_empty());
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
@@ -350,7 +350,7 @@ mod artifact {
             &fixture(),
         );
         for f in &features {
-            assert_eq!(loaded.score(f), model.score(f));
+            assert_eq!(loaded.score_features(f), model.score_features(f));
         }
     }
 
@@ -452,7 +452,7 @@ fn bias_calibration_without_folds_leaves_scores_uncalibrated() {
     assert_eq!(model.temperature(), 1.0);
     assert_eq!(model.label_bias(), &[0.0; 6]);
     let features = extract_features(&params.pipeline(), &documents);
-    assert_eq!(model.score(&features[0]).probabilities.len(), 6);
+    assert_eq!(model.score_features(&features[0]).probabilities.len(), 6);
 }
 
 #[test]
@@ -519,14 +519,14 @@ fn a_discriminative_round_is_linfa_naive_bayes_on_reweighted_documents() {
     let x = dense(&model, &features);
     let mut reweighted = x.clone();
     for (i, f) in features.iter().enumerate() {
-        let p_true = plain_model.score(f).probabilities[labels[i]];
+        let p_true = plain_model.score_features(f).probabilities[labels[i]];
         let weight = 1.0 + 4.0 * (1.0 - p_true).sqrt();
         reweighted.row_mut(i).mapv_inplace(|v| v * weight);
     }
     let linfa_model = fit_linfa(reweighted.view(), Array1::from(labels.clone()), 0.1).unwrap();
     let (proba, _) = linfa_model.predict_proba(x.view());
     for (i, f) in features.iter().enumerate() {
-        for (label, p) in model.score(f).probabilities.iter().enumerate() {
+        for (label, p) in model.score_features(f).probabilities.iter().enumerate() {
             assert!(
                 (p - proba[[i, label]]).abs() < 1e-9,
                 "doc {i} label {label}: ours {p}, linfa {}",
@@ -549,7 +549,7 @@ fn discriminative_rounds_fit_the_training_labels_better() {
         features
             .iter()
             .zip(&labels)
-            .map(|(f, &y)| model.score(f).probabilities[y])
+            .map(|(f, &y)| model.score_features(f).probabilities[y])
             .sum::<f64>()
             / labels.len() as f64
     };

@@ -45,18 +45,18 @@ fn assert_paths_agree(model: &Model, pipeline: &TextPipeline) {
     for (title, body) in fixture_articles() {
         let article = ArticleText::new(&title, &body);
         let features = pipeline.features(article);
-        let vector = model.vectorise(pipeline, article);
+        let vector = model.vectorise(article);
         assert_eq!(
             vector.row,
-            model.vector(&features),
+            model.vector_of_features(&features),
             "vectors differ for {title:?} / {body:?}"
         );
         assert_eq!(vector.has_no_terms(), features.is_empty(), "{body:?}");
-        assert_eq!(model.score_vector(&vector), model.score(&features));
+        assert_eq!(model.score(&vector), model.score_features(&features));
         let (top, next) = (0, model.labels().len() - 1);
         assert_eq!(
-            model.vector_evidence(&vector, top, next, 10),
-            model.evidence(&features, top, next, 10)
+            model.evidence(&vector, top, next, 10),
+            model.evidence_of_features(&features, top, next, 10)
         );
     }
 }
@@ -113,7 +113,7 @@ fn id_path_equals_named_path_on_the_shipped_model() {
 
 #[test]
 fn a_pair_of_tokens_with_underscores_finds_its_bigram() {
-    let (model, pipeline) = model_knowing_everything(TextConfig {
+    let (model, _) = model_knowing_everything(TextConfig {
         bigrams: true,
         ..TextConfig::default()
     });
@@ -124,7 +124,7 @@ fn a_pair_of_tokens_with_underscores_finds_its_bigram() {
         .term("foo_bar_baz")
         .expect("in the vocabulary");
     for body in ["foo_bar baz", "foo bar_baz", "foo_bar_baz"] {
-        let vector = model.vectorise(&pipeline, ArticleText::new("", body));
+        let vector = model.vectorise(ArticleText::new("", body));
         assert!(
             vector.row.iter().any(|&(t, _)| t == id),
             "{body:?} counts foo_bar_baz"

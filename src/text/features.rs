@@ -6,6 +6,9 @@ use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::is_han;
+use super::term_key::TermKey;
+
 /// Settings of the text path. They are stored in every model file, because a
 /// model is only right for the features it was trained on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,7 +95,7 @@ pub trait TermSink {
 pub(super) fn add_char_bigrams(sink: &mut impl TermSink, text: &str, weight: f64) {
     let mut previous: Option<char> = None;
     for ch in text.chars() {
-        let han = ('\u{4e00}'..='\u{9fff}').contains(&ch);
+        let han = is_han(ch);
         if let (true, Some(first)) = (han, previous) {
             sink.add_char_pair(first, ch, weight);
         }
@@ -104,23 +107,24 @@ pub(super) fn add_char_bigrams(sink: &mut impl TermSink, text: &str, weight: f64
 #[derive(Debug, Default)]
 pub(super) struct FeatureBuilder {
     counts: HashMap<String, f64>,
+    /// The name being added, reused from term to term.
+    name: String,
 }
 
 impl TermSink for FeatureBuilder {
     fn add_tokens(&mut self, tokens: &[&str], weight: f64, bigrams: bool) {
         for token in tokens {
-            self.add(token, weight);
+            self.add(TermKey::Word(token), weight);
         }
         if bigrams {
             for pair in tokens.windows(2) {
-                self.add(&bigram(pair[0], pair[1]), weight);
+                self.add(TermKey::WordPair(pair[0], pair[1]), weight);
             }
         }
     }
 
     fn add_char_pair(&mut self, first: char, second: char, weight: f64) {
-        let mut name = [0u8; 7];
-        self.add(char_bigram(first, second, &mut name), weight);
+        self.add(TermKey::CharPair(first, second), weight);
     }
 }
 
@@ -129,14 +133,25 @@ impl FeatureBuilder {
     pub(super) fn with_capacity(terms: usize) -> Self {
         Self {
             counts: HashMap::with_capacity_and_hasher(terms, Default::default()),
+            name: String::new(),
         }
     }
 
-    fn add(&mut self, term: &str, weight: f64) {
-        match self.counts.get_mut(term) {
+    fn add(&mut self, key: TermKey<'_>, weight: f64) {
+        if let TermKey::Word(word) = key {
+            return self.add_named(word, weight);
+        }
+        let mut name = std::mem::take(&mut self.name);
+        key.write_name(&mut name);
+        self.add_named(&name, weight);
+        self.name = name;
+    }
+
+    fn add_named(&mut self, name: &str, weight: f64) {
+        match self.counts.get_mut(name) {
             Some(count) => *count += weight,
             None => {
-                self.counts.insert(term.to_owned(), weight);
+                self.counts.insert(name.to_owned(), weight);
             }
         }
     }
@@ -154,7 +169,7 @@ impl Features {
     pub fn from_counts(counts: Vec<(String, f64)>) -> Self {
         let mut builder = FeatureBuilder::default();
         for (term, count) in counts {
-            builder.add(&term, count);
+            builder.add_named(&term, count);
         }
         builder.finish()
     }
@@ -179,22 +194,4 @@ impl Features {
     pub fn len(&self) -> usize {
         self.counts.len()
     }
-}
-
-/// The feature name of a pair of adjacent Han characters, `#XY`, written
-/// into `buffer` (Han characters of the BMP take 3 bytes each).
-fn char_bigram(first: char, second: char, buffer: &mut [u8; 7]) -> &str {
-    buffer[0] = b'#';
-    let n = first.encode_utf8(&mut buffer[1..]).len();
-    let m = second.encode_utf8(&mut buffer[1 + n..]).len();
-    std::str::from_utf8(&buffer[..1 + n + m]).expect("chars encode as UTF-8")
-}
-
-/// The feature name of an adjacent pair of tokens.
-pub fn bigram(first: &str, second: &str) -> String {
-    let mut name = String::with_capacity(first.len() + second.len() + 1);
-    name.push_str(first);
-    name.push('_');
-    name.push_str(second);
-    name
 }

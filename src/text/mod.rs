@@ -11,12 +11,14 @@ mod normalise;
 mod script;
 mod segment;
 mod stopwords;
+mod term_key;
 
 pub use boilerplate::strip_boilerplate;
 pub use features::{Features, TermSink, TextConfig};
 pub(crate) use normalise::is_han;
 pub use normalise::{normalise, normalised_len_bound, normalised_len_bound_up_to};
 pub use segment::is_content_token;
+pub use term_key::TermKey;
 
 use std::borrow::Cow;
 
@@ -92,6 +94,15 @@ pub struct TextPipeline {
     config: TextConfig,
 }
 
+impl std::fmt::Debug for TextPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The dictionary is jieba's and the user words are in the config.
+        f.debug_struct("TextPipeline")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl TextPipeline {
     pub fn new(config: TextConfig) -> Self {
         let mut jieba = Jieba::new();
@@ -119,12 +130,18 @@ impl TextPipeline {
         &self.config
     }
 
-    /// Content tokens of `text` in order: normalised, segmented, filtered.
+    /// The word tokens the model reads in `article`, in order: normalised,
+    /// boilerplate removed, segmented, filtered; the words of
+    /// [`Self::features_into`], without its pairs and weights.
+    pub fn article_tokens(&self, article: ArticleText<'_>) -> Vec<String> {
+        let mut tokens = TokenList::default();
+        self.features_into(article, &mut tokens);
+        tokens.0
+    }
+
+    /// [`Self::article_tokens`] of `text` read as an article's body.
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        let normalised = self.prepare(text);
-        segment::content_tokens(&self.jieba, &normalised, self.config.hmm)
-            .map(str::to_owned)
-            .collect()
+        self.article_tokens(ArticleText::new("", text))
     }
 
     /// The features of one article, named: training, evaluation and reports.
@@ -176,6 +193,18 @@ impl TextPipeline {
             }
         }
     }
+}
+
+/// A [`TermSink`] that keeps the word tokens only.
+#[derive(Default)]
+struct TokenList(Vec<String>);
+
+impl TermSink for TokenList {
+    fn add_tokens(&mut self, tokens: &[&str], _weight: f64, _bigrams: bool) {
+        self.0.extend(tokens.iter().map(|&token| token.to_owned()));
+    }
+
+    fn add_char_pair(&mut self, _first: char, _second: char, _weight: f64) {}
 }
 
 /// The first sentence of `body` (through its `。`, `!` or `?`) and the rest.

@@ -2,6 +2,7 @@
 
 use jieba_rs::Jieba;
 
+use super::is_han;
 use super::stopwords::is_stopword;
 
 /// Tokens of already-normalised text that carry topic: no whitespace, no
@@ -30,5 +31,5 @@ pub fn is_content_token(word: &str) -> bool {
 /// `char::is_alphabetic`, answering the common case (a CJK ideograph)
 /// before its table search.
 fn is_letter(ch: char) -> bool {
-    matches!(ch, '\u{4E00}'..='\u{9FFF}') || ch.is_alphabetic()
+    is_han(ch) || ch.is_alphabetic()
 }
