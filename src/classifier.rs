@@ -13,16 +13,21 @@ pub const EVIDENCE_TERMS: usize = 10;
 /// The label `min_confidence` falls back to.
 pub const FALLBACK_LABEL: &str = "other";
 
+/// What a caller asks of one classification.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ClassifyOptions {
+    /// Also return the terms that decided the answer.
     pub explain: bool,
     /// Below this confidence the answer is [`FALLBACK_LABEL`].
     pub min_confidence: Option<f64>,
 }
 
+/// The answer for one article.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
+    /// The chosen label (the fallback label when the answer abstained).
     pub label: String,
+    /// The chosen label's probability.
     pub confidence: f64,
     /// Every label with its probability, highest first.
     pub scores: Vec<(String, f64)>,
@@ -43,6 +48,7 @@ pub const SHIPPED_MODEL: &[u8] = include_bytes!("../models/default.model");
 /// Where a model comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelSource {
+    /// A model file written by `train`.
     File(PathBuf),
     /// [`SHIPPED_MODEL`].
     Shipped,
@@ -89,10 +95,12 @@ impl Classifier {
         Self { model }
     }
 
+    /// The model behind the answers.
     pub fn model(&self) -> &Model {
         &self.model
     }
 
+    /// The model's text pipeline.
     pub fn pipeline(&self) -> &TextPipeline {
         self.model.pipeline()
     }
@@ -102,6 +110,10 @@ impl Classifier {
         self.pipeline().tokens(text)
     }
 
+    /// Classifies one article: its label, confidence and every label's score
+    /// (with `explain`, the terms that decided it), abstaining to
+    /// [`FALLBACK_LABEL`] when `min_confidence` or the coverage threshold says
+    /// so. Fails for invalid options or an article with no words to classify.
     pub fn classify(
         &self,
         article: ArticleText<'_>,

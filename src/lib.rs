@@ -12,6 +12,10 @@
 //! - `cli` (private): the `policy-classifier` command line; the binary
 //!   calls [`run_cli`], nothing else of it is public.
 
+// Every public item is documented, and an item public only inside the crate
+// says so (`pub(crate)`), so `dead_code` can see what nobody uses.
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod classifier;
 mod cli;
 pub mod error;

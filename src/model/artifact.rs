@@ -18,6 +18,7 @@ use super::scorer::{Model, ModelParts};
 use crate::error::{Error, Result};
 use crate::files::{read_model_file, write_atomically, DEFAULT_MAX_MODEL_BYTES};
 
+/// The model file format this build writes and reads (docs/model-format.md).
 pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"PCMODEL\n";
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;

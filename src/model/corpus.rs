@@ -13,17 +13,22 @@ use crate::text::{ArticleText, HasArticle, OwnedArticle};
 /// One labelled article, its label an index into the label list.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabeledDocument {
+    /// The id the file gives it (text; a number is written out).
     pub id: String,
     /// The kicker above the headline, empty when there is none.
     pub kicker: String,
+    /// The headline.
     pub title: String,
     /// The deck below the headline, empty when there is none.
     pub subtitle: String,
+    /// The body.
     pub text: String,
+    /// Index into the label list the corpus was read with.
     pub label: usize,
     /// Where it was read: the index of its file in the list read, and its
     /// 1-based line (0 for documents not read from a file).
     pub file: usize,
+    /// Its 1-based line in that file (0 when not read from a file).
     pub line: usize,
 }
 
@@ -55,6 +60,7 @@ pub struct ArticleLine {
     /// `intro_title` is what the newspaper corpora call it.
     #[serde(default, alias = "intro_title")]
     kicker: Option<String>,
+    /// The headline.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub title: String,
     #[serde(default)]
@@ -68,6 +74,7 @@ pub struct ArticleLine {
     text: Option<String>,
     #[serde(default)]
     body: Option<String>,
+    /// The label's name; absent in an unlabelled file.
     #[serde(default)]
     pub label: Option<String>,
 }

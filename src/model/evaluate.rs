@@ -12,8 +12,10 @@ use crate::error::{Error, Result};
 use crate::text::Features;
 
 /// Fits on K-1 folds and scores the held-out fold, K times; every document
-/// is scored exactly once by a model that never saw it.
-pub fn cross_validate(
+/// is scored exactly once by a model that never saw it. (The command line
+/// calls [`cross_validate_with_outcomes`]; tests start from this.)
+#[cfg(test)]
+pub(crate) fn cross_validate(
     params: &ValidTrainParams,
     documents: &[LabeledDocument],
     folds: usize,
@@ -22,7 +24,7 @@ pub fn cross_validate(
     cross_validate_semi_supervised(params, documents, &[], folds, seed)
 }
 
-/// [`cross_validate`] where every fold's model also learns, by EM, from the
+/// Stratified K-fold cross-validation where every fold's model also learns, by EM, from the
 /// features of `unlabeled` documents (never from the held-out fold's labels).
 /// The summary pools all held-out predictions; `spread` has each metric's
 /// mean and deviation over folds.
@@ -164,8 +166,11 @@ pub fn label_short_of_folds(
 /// A label with fewer documents than cross-validation folds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoldShortfall {
+    /// The folds asked for.
     pub folds: usize,
+    /// The label short of documents.
     pub label: String,
+    /// How many documents it has.
     pub documents: usize,
 }
 

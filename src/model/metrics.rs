@@ -6,21 +6,32 @@ use serde::{Deserialize, Serialize};
 /// Per-label precision, recall, F1 and support.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelMetrics {
+    /// The label's name.
     pub label: String,
+    /// Share of the documents predicted as this label that have it.
     pub precision: f64,
+    /// Share of the documents with this label predicted as it.
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Documents with this label.
     pub support: u64,
 }
 
 /// Quality on documents the model did not train on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationSummary {
+    /// How it was measured (`5-fold stratified cross-validation, seed 42`).
     pub method: String,
+    /// Documents scored.
     pub documents: u64,
+    /// Share of documents predicted right.
     pub accuracy: f64,
+    /// Mean of the per-label F1 scores.
     pub macro_f1: f64,
+    /// Expected calibration error over [`ECE_BINS`] equal-width bins.
     pub expected_calibration_error: f64,
+    /// Each label's metrics, in model order.
     pub per_label: Vec<LabelMetrics>,
     /// `confusion[true][predicted]`.
     pub confusion: Vec<Vec<u64>>,
@@ -41,6 +52,7 @@ pub struct GroupSummary {
     pub field: String,
     /// Its value, e.g. `人民日报`.
     pub value: String,
+    /// The metrics of those documents.
     pub summary: EvaluationSummary,
 }
 
@@ -79,11 +91,14 @@ pub fn summarise_groups(
 /// Mean and sample standard deviation of one metric over folds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanSd {
+    /// The mean over folds.
     pub mean: f64,
+    /// The sample standard deviation (0 for one fold).
     pub sd: f64,
 }
 
 impl MeanSd {
+    /// The mean and spread of `values`.
     pub fn of(values: &[f64]) -> Self {
         let n = values.len().max(1) as f64;
         let mean = values.iter().sum::<f64>() / n;
@@ -102,19 +117,28 @@ impl MeanSd {
 /// Per-label metrics as mean and spread over folds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelSpread {
+    /// The label's name.
     pub label: String,
+    /// Precision over folds.
     pub precision: MeanSd,
+    /// Recall over folds.
     pub recall: MeanSd,
+    /// F1 over folds.
     pub f1: MeanSd,
 }
 
 /// How much the metrics vary from fold to fold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldSpread {
+    /// Folds that scored at least one document.
     pub folds: usize,
+    /// Accuracy over folds.
     pub accuracy: MeanSd,
+    /// Macro-F1 over folds.
     pub macro_f1: MeanSd,
+    /// Expected calibration error over folds.
     pub expected_calibration_error: MeanSd,
+    /// Each label's metrics over folds.
     pub per_label: Vec<LabelSpread>,
 }
 
@@ -150,14 +174,19 @@ impl FoldSpread {
 /// confidence the model gave its prediction.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
+    /// The document's label.
     pub truth: usize,
+    /// The label the model chose.
     pub predicted: usize,
+    /// The probability it gave that label.
     pub confidence: f64,
 }
 
 /// Number of equal-width confidence bins for the calibration error.
 pub const ECE_BINS: usize = 10;
 
+/// The metrics of `outcomes` (labels by index into `labels`), measured by
+/// `method`.
 pub fn summarise(method: &str, labels: &[String], outcomes: &[Outcome]) -> EvaluationSummary {
     let n = labels.len();
     let mut confusion = vec![vec![0u64; n]; n];

@@ -45,6 +45,7 @@ pub const DEFAULT_LABELS: [&str; 6] = [
     "other",
 ];
 
+/// [`DEFAULT_LABELS`] as owned strings.
 pub fn default_labels() -> Vec<String> {
     DEFAULT_LABELS.iter().map(|l| l.to_string()).collect()
 }

@@ -14,6 +14,7 @@ use crate::text::{TextConfig, TextPipeline};
 pub struct TrainParams {
     /// Label names; documents refer to them by index.
     pub labels: Vec<String>,
+    /// How articles become features.
     pub text: TextConfig,
     /// Additive (Lidstone) smoothing of term counts.
     pub alpha: f64,
@@ -123,8 +124,11 @@ pub const MIN_CALIBRATION_DOCUMENTS: usize = 10;
 /// Why calibration was not fitted although asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalibrationSkipped {
+    /// The label with too few documents.
     pub label: String,
+    /// How many it has.
     pub documents: usize,
+    /// How many calibration needs of every label.
     pub needed: usize,
 }
 
@@ -145,6 +149,7 @@ impl std::fmt::Display for CalibrationSkipped {
 /// itself (`cli/train.rs`), so the core does not depend on clap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Calibration {
+    /// No calibration: temperature 1, no biases.
     None,
     /// One temperature: confidence changes, decisions do not.
     Temperature,
@@ -157,6 +162,8 @@ pub enum Calibration {
 pub struct ValidTrainParams(pub(super) TrainParams);
 
 impl TrainParams {
+    /// Checks every parameter once, naming the first out of range: only
+    /// checked parameters fit.
     pub fn check(self) -> Result<ValidTrainParams> {
         let invalid =
             |name: &'static str, reason: String| Err(Error::InvalidParameter { name, reason });
@@ -203,6 +210,7 @@ impl TrainParams {
 }
 
 impl ValidTrainParams {
+    /// The parameters as given.
     pub fn params(&self) -> &TrainParams {
         &self.0
     }

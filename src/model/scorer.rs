@@ -23,6 +23,7 @@ use crate::text::{ArticleText, TextConfig, TextPipeline};
 pub struct TrainingMetadata {
     /// RFC 3339 UTC.
     pub trained_at: String,
+    /// Training documents.
     pub documents: u64,
     /// Aligned with the model's labels.
     pub documents_per_label: Vec<u64>,
@@ -91,7 +92,9 @@ pub struct Model {
 /// Probabilities and raw joint log-likelihoods of every label, model order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
+    /// Calibrated probabilities, summing to 1.
     pub probabilities: Vec<f64>,
+    /// Joint log-likelihoods, before calibration.
     pub log_joint: Vec<f64>,
 }
 
@@ -107,7 +110,9 @@ impl Scores {
 /// One term's push toward a label over another, in nats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermEvidence {
+    /// The term's name (its surface, when twins were merged).
     pub term: String,
+    /// Its share of the log-odds gap, in nats.
     pub weight: f64,
 }
 
@@ -156,22 +161,27 @@ impl Model {
         self.version = version;
     }
 
+    /// The label names, in the order scores list them.
     pub fn labels(&self) -> &[String] {
         &self.parts.labels
     }
 
+    /// The text settings the model was trained with.
     pub fn text_config(&self) -> &TextConfig {
         &self.parts.text
     }
 
+    /// Terms in the vocabulary.
     pub fn vocabulary_size(&self) -> usize {
         self.parts.vocabulary.len()
     }
 
+    /// What was trained, on what, when.
     pub fn metadata(&self) -> &TrainingMetadata {
         &self.parts.metadata
     }
 
+    /// The calibration temperature (1 when not calibrated).
     pub fn temperature(&self) -> f64 {
         self.parts.temperature
     }

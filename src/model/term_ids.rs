@@ -139,14 +139,14 @@ impl<'m, 's> IdCounter<'m, 's> {
 /// character pairs are not counted: a known pair implies known words or
 /// characters, and unknown pairs of known words are ordinary).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Coverage {
-    pub words: usize,
-    pub known: usize,
+pub(crate) struct Coverage {
+    pub(crate) words: usize,
+    pub(crate) known: usize,
 }
 
 impl Coverage {
     /// The share of word tokens the model knows; 0 when there are none.
-    pub fn share(&self) -> f64 {
+    pub(crate) fn share(&self) -> f64 {
         if self.words == 0 {
             0.0
         } else {

@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weighting {
+    /// Counts become `ln(1 + count)`.
     pub sublinear_tf: bool,
+    /// Each term's value is multiplied by its inverse document frequency.
     pub idf: bool,
+    /// Each article's vector is scaled to unit length.
     pub l2_normalise: bool,
 }
 

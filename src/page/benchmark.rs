@@ -197,6 +197,7 @@ pub enum Variant {
     ColumnBreaks,
 }
 
+/// Every rendering, in the order the tables list them.
 pub const VARIANTS: [Variant; 4] = [
     Variant::BlankLines,
     Variant::Dense,
@@ -206,6 +207,7 @@ pub const VARIANTS: [Variant; 4] = [
 
 /// A page rendered as pasted text, with each character's gold article.
 pub struct Rendered {
+    /// The page as a user would paste it.
     pub text: String,
     /// For each character of `text`, the index of the gold article (into
     /// `headlines`) it belongs to, or `None`.
@@ -262,6 +264,7 @@ impl Rendered {
     }
 }
 
+/// `page` pasted as `variant` renders it, with each character's gold article.
 pub fn render(page: &PageFile, variant: Variant) -> Rendered {
     let mut out = Rendered {
         text: String::new(),
@@ -347,17 +350,24 @@ pub fn render(page: &PageFile, variant: Variant) -> Rendered {
 /// The score of one rendered page.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageScore {
+    /// The page file's name.
     pub page: String,
     /// The paper (the items' `source`).
     pub paper: String,
+    /// How it was rendered.
     pub variant: Variant,
+    /// Gold articles on the page.
     pub gold: usize,
+    /// Articles the splitter returned.
     pub predicted: usize,
+    /// Gold articles found (see the module's matching rule).
     pub found: usize,
+    /// Found articles whose headline came out exactly.
     pub exact_headlines: usize,
 }
 
 impl PageScore {
+    /// The page's article F1.
     pub fn f1(&self) -> f64 {
         f1(self.found, self.found, self.predicted, self.gold)
     }
@@ -384,6 +394,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// The share a span must hold of a gold article, and of itself.
 const MATCH: f64 = 0.85;
 
+/// Splits `rendered` with `splitter` and scores it against its gold articles.
 pub fn score(splitter: &Splitter, page: &str, variant: Variant, rendered: &Rendered) -> PageScore {
     let split = splitter.split(&rendered.text);
     let chars: Vec<char> = rendered.text.chars().collect();
@@ -460,12 +471,19 @@ pub fn tagged_lines(
 /// Totals over many rendered pages.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Renderings scored.
     pub pages: usize,
+    /// Gold articles in them.
     pub gold: usize,
+    /// Articles the splitter returned.
     pub predicted: usize,
+    /// Gold articles found.
     pub found: usize,
+    /// Share of returned articles that found a gold one.
     pub precision: f64,
+    /// Share of gold articles found.
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
     /// Found articles whose headline came out exactly.
     pub exact_headline_rate: f64,
@@ -473,6 +491,7 @@ pub struct Summary {
     pub perfect_page_rate: f64,
 }
 
+/// Totals and rates over `scores`.
 pub fn summarise(scores: &[PageScore]) -> Summary {
     let sum = |f: fn(&PageScore) -> usize| scores.iter().map(f).sum::<usize>();
     let (gold, predicted, found) = (sum(|s| s.gold), sum(|s| s.predicted), sum(|s| s.found));

@@ -160,8 +160,11 @@ fn already_exists_hint(error: std::io::Error) -> std::io::Error {
 /// One equal-width confidence bin of the reliability diagram.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CalibrationBin {
+    /// Predictions in the bin.
     pub count: usize,
+    /// Their mean confidence.
     pub mean_confidence: f64,
+    /// The share of them that are right.
     pub accuracy: f64,
 }
 

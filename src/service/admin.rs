@@ -116,11 +116,13 @@ fn bearer_token(header: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
+/// The `PolicyClassifierAdmin` service: model reload for operators.
 pub struct AdminService {
     reloader: Arc<Reloader>,
 }
 
 impl AdminService {
+    /// An admin service that reloads through `reloader`.
     pub fn new(reloader: Arc<Reloader>) -> Self {
         Self { reloader }
     }

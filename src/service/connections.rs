@@ -277,6 +277,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<S> GuardedIncoming<S> {
+    /// Wraps `inner`, holding every connection it yields to `limits`.
     pub fn new(inner: S, limits: ConnectionLimits) -> Self {
         let registry = Arc::new(Registry {
             limits,

@@ -126,6 +126,7 @@ impl Default for RequestGuard {
 }
 
 impl RequestGuard {
+    /// A guard enforcing `limits`.
     pub fn new(limits: Limits) -> Self {
         let in_flight = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
         Self {

@@ -107,6 +107,7 @@ where
 }
 
 pin_project! {
+    /// A call's response body, recording the call when it ends.
     pub struct ObservedBody<B> {
         #[pin]
         inner: B,

@@ -181,16 +181,19 @@ impl Features {
             .map(|(term, count)| (term.as_str(), *count))
     }
 
+    /// The count of `term`, 0 when absent.
     pub fn get(&self, term: &str) -> f64 {
         self.counts
             .binary_search_by(|(t, _)| t.as_str().cmp(term))
             .map_or(0.0, |i| self.counts[i].1)
     }
 
+    /// Whether the article has no terms.
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }
 
+    /// Distinct terms.
     pub fn len(&self) -> usize {
         self.counts.len()
     }

@@ -32,9 +32,11 @@ use jieba_rs::Jieba;
 pub struct ArticleText<'a> {
     /// The kicker (引题) printed above the headline; often empty.
     pub kicker: &'a str,
+    /// The headline.
     pub title: &'a str,
     /// The deck (副题) printed below the headline; often empty.
     pub subtitle: &'a str,
+    /// The body.
     pub body: &'a str,
 }
 
@@ -54,9 +56,13 @@ impl<'a> ArticleText<'a> {
 /// an [`ArticleText`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OwnedArticle {
+    /// The kicker (引题), empty when there is none.
     pub kicker: String,
+    /// The headline.
     pub title: String,
+    /// The deck (副题), empty when there is none.
     pub subtitle: String,
+    /// The body.
     pub body: String,
 }
 
@@ -74,6 +80,7 @@ impl HasArticle for OwnedArticle {
 }
 
 impl OwnedArticle {
+    /// This article's text, borrowed.
     pub fn text(&self) -> ArticleText<'_> {
         ArticleText {
             kicker: &self.kicker,
@@ -104,6 +111,7 @@ impl std::fmt::Debug for TextPipeline {
 }
 
 impl TextPipeline {
+    /// A pipeline for `config`: loads jieba's dictionary and the user words.
     pub fn new(config: TextConfig) -> Self {
         let mut jieba = Jieba::new();
         for word in &config.user_words {
@@ -126,6 +134,7 @@ impl TextPipeline {
         script::simplified(&normalised).unwrap_or(normalised)
     }
 
+    /// The settings the pipeline runs with.
     pub fn config(&self) -> &TextConfig {
         &self.config
     }

@@ -219,3 +219,23 @@ fn char_bigrams_pair_adjacent_han_characters_only() {
     assert_eq!(f.get("#码头"), 1.0);
     assert_eq!(f.get("#口码"), 0.0, "no pair across a non-Han character");
 }
+
+#[test]
+fn tokens_are_the_words_the_model_reads_after_boilerplate_is_stripped() {
+    let stripping = TextPipeline::new(TextConfig {
+        strip_boilerplate: true,
+        ..TextConfig::default()
+    });
+    // Written for this test: a dateline and an editor line around the story.
+    let body = "本报重庆2月17日讯 港口货物吞吐量增长。责任编辑:王五";
+    let tokens = stripping.tokens(body);
+    assert!(tokens.contains(&"港口".to_string()), "{tokens:?}");
+    for boilerplate in ["本报", "重庆", "责任编辑", "王五"] {
+        assert!(
+            !tokens.iter().any(|t| t.contains(boilerplate)),
+            "{boilerplate} is boilerplate: {tokens:?}"
+        );
+    }
+    // Without stripping the same text keeps them: the test can tell.
+    assert!(pipeline().tokens(body).iter().any(|t| t == "重庆"));
+}
