@@ -209,7 +209,11 @@ impl ValidTrainParams {
         };
         let fit_model = |subset: &[usize]| -> Result<Model> {
             let (parts, _) = fit(subset)?;
-            Model::from_parts(parts, "unsaved".into())
+            let model = Model::from_parts(parts, "unsaved".into())?;
+            if let Some(pipeline) = self.built_pipeline() {
+                model.share_pipeline(pipeline);
+            }
+            Ok(model)
         };
         let everything: Vec<usize> = (0..features.len()).collect();
         let folds = self.0.calibration_folds;

@@ -3,6 +3,8 @@
 //! `scripts/train-default-model.sh` read it), the checks a fit relies on,
 //! and the one-line description stored in every model file.
 
+use std::sync::{Arc, OnceLock};
+
 use super::discriminative::DiscriminativeParams;
 use super::em::EmParams;
 use super::weighting::Weighting;
@@ -157,9 +159,11 @@ pub enum Calibration {
     TemperatureAndBias,
 }
 
-/// Checked hyper-parameters: the only way to fit.
+/// Checked hyper-parameters: the only way to fit. They hold the text
+/// pipeline they train with, built on first use, so that extracting
+/// features and every model they fit share one (see [`Self::pipeline`]).
 #[derive(Debug, Clone)]
-pub struct ValidTrainParams(pub(super) TrainParams);
+pub struct ValidTrainParams(pub(super) TrainParams, OnceLock<Arc<TextPipeline>>);
 
 impl TrainParams {
     /// Checks every parameter once, naming the first out of range: only
@@ -205,7 +209,7 @@ impl TrainParams {
                     .into(),
             );
         }
-        Ok(ValidTrainParams(self))
+        Ok(ValidTrainParams(self, OnceLock::new()))
     }
 }
 
@@ -248,9 +252,19 @@ impl ValidTrainParams {
             })
     }
 
-    /// The text pipeline these parameters train with.
-    pub fn pipeline(&self) -> TextPipeline {
-        TextPipeline::new(self.0.text.clone())
+    /// The text pipeline these parameters train with, built once.
+    pub fn pipeline(&self) -> Arc<TextPipeline> {
+        Arc::clone(
+            self.1
+                .get_or_init(|| Arc::new(TextPipeline::new(self.0.text.clone()))),
+        )
+    }
+
+    /// The pipeline if it was built (features were extracted with it): a
+    /// model these parameters fit reads text with it instead of loading
+    /// jieba's dictionary again.
+    pub(super) fn built_pipeline(&self) -> Option<Arc<TextPipeline>> {
+        self.1.get().cloned()
     }
 }
 

@@ -131,6 +131,13 @@ impl Model {
         })
     }
 
+    /// Reads text with `pipeline` (built from the same text config, as the
+    /// training's) rather than building one; no-op once the model has one.
+    pub(crate) fn share_pipeline(&self, pipeline: Arc<TextPipeline>) {
+        debug_assert_eq!(pipeline.config(), &self.parts.text);
+        let _ = self.pipeline.set(pipeline);
+    }
+
     /// The text pipeline of this model's text config: the one that produced
     /// its training features.
     pub fn pipeline(&self) -> &TextPipeline {

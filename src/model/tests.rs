@@ -642,3 +642,12 @@ fn errors_say_what_is_wrong_by_their_type() {
         Err(Error::InvalidModel(_))
     ));
 }
+
+#[test]
+fn a_fitted_model_reads_text_with_its_training_pipeline() {
+    let params = plain_params();
+    let model = params.fit_corpus(&fixture()).unwrap();
+    // fit_corpus built the pipeline to extract features: the model shares
+    // it instead of loading jieba's dictionary a second time.
+    assert!(std::ptr::eq(model.pipeline(), &*params.pipeline()));
+}

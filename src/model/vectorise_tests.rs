@@ -3,6 +3,7 @@
 //! tests hold the two paths to the same vectors, bit for bit.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::*;
 use crate::classifier::ModelSource;
@@ -63,7 +64,7 @@ fn assert_paths_agree(model: &Model, pipeline: &TextPipeline) {
 
 /// A model whose vocabulary holds every term of the fixture and the tricky
 /// articles, with bigrams and character bigrams on.
-fn model_knowing_everything(text: TextConfig) -> (Model, TextPipeline) {
+fn model_knowing_everything(text: TextConfig) -> (Model, Arc<TextPipeline>) {
     let params = TrainParams {
         text,
         min_df: 1,

@@ -38,8 +38,9 @@ impl<'a> TermKey<'a> {
         }
     }
 
-    /// The term's name.
-    pub fn name(&self) -> String {
+    /// The term's name (tests; the text path writes into a reused buffer).
+    #[cfg(test)]
+    pub(crate) fn name(&self) -> String {
         let mut name = String::new();
         self.write_name(&mut name);
         name
