@@ -23,12 +23,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tonic::Status;
 
-/// Methods whose responses stream and may rightly live long.
-fn is_streaming(path: &str) -> bool {
-    path.ends_with("/ClassifyStream")
-        || path == "/grpc.health.v1.Health/Watch"
-        || path.ends_with("/ServerReflectionInfo")
-}
+use super::methods::is_streaming;
 
 /// The `grpc-timeout` header: at most 8 digits and a unit (gRPC over HTTP/2).
 pub(super) fn parse_grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
@@ -252,17 +247,5 @@ mod tests {
         for junk in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
             assert_eq!(timeout(junk), None, "{junk:?}");
         }
-    }
-
-    #[test]
-    fn streaming_methods_are_recognised() {
-        assert!(is_streaming(
-            "/policy.classifier.v1.PolicyClassifier/ClassifyStream"
-        ));
-        assert!(is_streaming("/grpc.health.v1.Health/Watch"));
-        assert!(!is_streaming(
-            "/policy.classifier.v1.PolicyClassifier/Classify"
-        ));
-        assert!(!is_streaming("/grpc.health.v1.Health/Check"));
     }
 }

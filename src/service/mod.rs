@@ -10,6 +10,7 @@ mod groups;
 mod handlers;
 pub mod hardening;
 pub mod limits;
+mod methods;
 pub mod metrics;
 mod metrics_http;
 pub mod observe;

@@ -32,6 +32,11 @@ pub(super) enum Admission {
     Free,
 }
 
+/// The classifier's methods whose requests validate to [`Admission::Free`],
+/// by name for the shed layer, which sees only the path
+/// ([`super::methods::takes_admission`]); a test holds the two together.
+pub(super) const FREE_METHODS: &[&str] = &["GetModelInfo"];
+
 /// A request that checks itself against the limits.
 pub(super) trait Validate {
     /// Why the request is refused (`INVALID_ARGUMENT` naming the field and
@@ -162,6 +167,7 @@ mod tests {
         };
         assert_eq!(short.check(&g).unwrap(), Admission::Work(Cost(2)));
         assert_eq!(GetModelInfoRequest {}.check(&g).unwrap(), Admission::Free);
+        assert_eq!(FREE_METHODS, ["GetModelInfo"]);
     }
 
     #[test]

@@ -15,16 +15,7 @@ use tonic::body::Body;
 use tonic::codegen::http::{Request, Response};
 
 use super::limits::RequestGuard;
-use super::server::SERVICE_NAME;
-
-/// Calls that take admission slots: the classifier's, but for the one its
-/// handler serves as [`super::rpc::Admission::Free`].
-fn takes_admission(path: &str) -> bool {
-    path.strip_prefix('/')
-        .and_then(|path| path.strip_prefix(SERVICE_NAME))
-        .and_then(|path| path.strip_prefix('/'))
-        .is_some_and(|method| method != "GetModelInfo")
-}
+use super::methods::takes_admission;
 
 #[derive(Clone)]
 pub(super) struct ShedLayer {
@@ -77,27 +68,5 @@ where
             return futures_util::future::Either::Left(std::future::ready(Ok(response)));
         }
         futures_util::future::Either::Right(self.inner.call(request))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_classification_calls_are_shed() {
-        assert!(takes_admission(
-            "/policy.classifier.v1.PolicyClassifier/Classify"
-        ));
-        assert!(takes_admission(
-            "/policy.classifier.v1.PolicyClassifier/ClassifyStream"
-        ));
-        assert!(!takes_admission(
-            "/policy.classifier.v1.PolicyClassifier/GetModelInfo"
-        ));
-        assert!(!takes_admission("/grpc.health.v1.Health/Check"));
-        assert!(!takes_admission(
-            "/policy.classifier.v1.PolicyClassifierAdmin/ReloadModel"
-        ));
     }
 }
