@@ -154,7 +154,24 @@ mod tests {
         let segment = SegmentRequest {
             text: "港口扩建工程开工".into(),
         };
-        for status in [page.check(&g).unwrap_err(), segment.check(&g).unwrap_err()] {
+        let batch = ClassifyBatchRequest {
+            articles: vec![
+                Article {
+                    body: "港口扩建".into(),
+                    ..Default::default()
+                },
+                Article {
+                    body: "码头".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        for status in [
+            page.check(&g).unwrap_err(),
+            segment.check(&g).unwrap_err(),
+            batch.check(&g).unwrap_err(),
+        ] {
             assert_eq!(status.code(), tonic::Code::InvalidArgument);
             assert!(
                 status.message().contains("--max-request-chars"),
