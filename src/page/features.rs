@@ -135,6 +135,7 @@ const CONTEXT_FLAGS: &[&str] = &[
     "column_tag",
     "ask_end",
     "editor_note",
+    "compiled",
 ];
 
 /// Agency and commentary bylines, besides the rule's own prefixes.
@@ -167,6 +168,7 @@ impl Shape {
         let paren = matches!(first, '（' | '(') && matches!(last, '）' | ')');
         flag(paren, "paren");
         flag(paren && is_author_line(text), "author");
+        flag(paren && is_compiler_line(text), "compiled");
         flag(starts_mid_sentence(text), "mid");
         flag(text.contains('。'), "stop");
         flag(text.matches('。').count() >= 3, "stops3");
@@ -229,7 +231,7 @@ impl Shape {
 /// `（作者为中国人民大学…院长）`, `（本文作者…）`, `（记者 …）`.
 fn is_author_line(text: &str) -> bool {
     let inner = text.trim_start_matches(['（', '(']);
-    ["作者", "本文", "本报", "记者", "执笔"]
+    ["作者", "本文", "本报", "记者", "执笔", "综合"]
         .iter()
         .any(|p| inner.starts_with(p))
         || inner
@@ -237,6 +239,13 @@ fn is_author_line(text: &str) -> bool {
             .take(14)
             .collect::<String>()
             .contains(['系', '为'])
+}
+
+/// A compiler's line: `（本报记者某某整理）`, `（作者为某大学教授，本报记者
+/// 某某采访整理）`: the pieces above and below it are one package.
+fn is_compiler_line(text: &str) -> bool {
+    let inner = text.trim_end_matches(['）', ')']);
+    inner.ends_with("整理") && text.chars().count() <= 60
 }
 
 /// A column's tag closing a headline: `木、枝、叶与恩（金台随感）`,
@@ -300,6 +309,9 @@ pub(super) struct ArticleState {
     /// The body has had an editor's note (`——编  者`): a package whose
     /// bylined sections the papers count as one article.
     editor_note: bool,
+    /// The body has had a compiler's line (`（本报记者某某整理）`): the
+    /// pieces of a compiled package follow one another under headings.
+    compiled: bool,
     /// The line the article began at; its words are in [`ArticleWords`].
     start: Option<usize>,
 }
@@ -353,6 +365,7 @@ impl ArticleState {
                 self.has_lead |= shape.has("lead");
                 self.has_byline |= shape.has("byline");
                 self.editor_note |= shape.has("editor_note");
+                self.compiled |= shape.has("compiled");
                 if shape.shortish {
                     self.subheading_count += 1;
                     if self.subheadings.len() == KEPT_SUBHEADINGS {
@@ -436,6 +449,8 @@ pub(super) struct LineView {
     this_total: f64,
     /// How much of the line the block below shares.
     below_line: f64,
+    /// The next line is a lead (`本报讯…`, `…日电`).
+    next_lead: bool,
 }
 
 /// The reading-independent features of line `i` of `lines`, into `sink`.
@@ -509,6 +524,7 @@ pub(super) fn line_view(
     let (below_total, this_total) = (idf.total(&below), idf.total(&this));
     LineView {
         below_line: idf.share(&below, &this, this_total),
+        next_lead: shapes.get(i + 1).is_some_and(|s| s.has("lead")),
         below,
         this,
         below_total,
@@ -553,11 +569,22 @@ pub(super) fn reading_features(
         "subheadings:{}",
         state.subheading_count.min(4)
     ));
+    if state.compiled {
+        sink.on(format_args!("article:compiled"));
+        if shape.shortish {
+            sink.on(format_args!("short&article:compiled"));
+        }
+    }
     if let Some(column) = &state.column {
         sink.on(format_args!("in_column"));
         sink.on(format_args!("in_column:{column}"));
         if shape.shortish {
             sink.on(format_args!("in_column&short"));
+            // A column of briefs: a short line in its body over a lead
+            // opens the next.
+            if view.next_lead && state.paragraphs > 0 {
+                sink.on(format_args!("in_column&short&next:lead"));
+            }
         }
     }
 

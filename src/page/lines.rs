@@ -2,6 +2,8 @@
 //! it looks like on its own. Context (which short lines are banners, which
 //! paragraphs a column break cut) is decided later, in `assemble`.
 
+use crate::text::is_han;
+
 /// Longest line, in characters, still taken for a headline. Headlines and
 /// sub-headlines of Chinese papers rarely pass 30; body paragraphs that are
 /// this short almost always end with a full stop.
@@ -124,7 +126,15 @@ const CREDIT_ROLES: &[&str] = &[
     "图／",
 ];
 /// Endings that are a credit on their own.
-const CREDIT_ENDINGS: &[&str] = &["供图", "新华社发", "资料图片", "资料图", "视觉中国"];
+const CREDIT_ENDINGS: &[&str] = &[
+    "供图",
+    "新华社发",
+    "资料图片",
+    "资料图",
+    "视觉中国",
+    "影像中国",
+    "人民视觉",
+];
 pub(super) const BYLINE_PREFIXES: &[&str] = &[
     "本报记者",
     "本报通讯员",
@@ -150,7 +160,8 @@ pub(super) fn kind_of(text: &str) -> LineKind {
         LineKind::Marker
     } else if is_decorated_banner(text, chars) {
         LineKind::Banner
-    } else if ends_with_credit(text) {
+    } else if ends_with_credit(text) || is_chart_credit(text, chars) || is_figure_label(text, chars)
+    {
         LineKind::Caption
     } else if is_lead(bare) {
         LineKind::Lead
@@ -196,6 +207,9 @@ fn is_short(text: &str, chars: usize) -> bool {
 }
 
 fn is_furniture(text: &str, chars: usize) -> bool {
+    if is_long_editor_line(text, chars) {
+        return true;
+    }
     if chars > 50 || text.contains('。') {
         return false;
     }
@@ -219,6 +233,13 @@ fn is_furniture(text: &str, chars: usize) -> bool {
         || is_bare_date(text)
         || EDITOR_CREDITS.iter().any(|c| text.contains(c))
         || STAMP_PREFIXES.iter().any(|p| text.starts_with(p))
+}
+
+/// An editor's credit with a colon anywhere in a line of up to 200
+/// characters (`本版责编：某某  版式设计：某某`), full stops and all: no
+/// paragraph of a story says `责编：`.
+fn is_long_editor_line(text: &str, chars: usize) -> bool {
+    chars <= 200 && (text.contains("责编：") || text.contains("责任编辑："))
 }
 
 /// A line that is only a date: `2022年2月17日`, `2022-02-17`.
@@ -274,6 +295,9 @@ fn ends_with_credit(text: &str) -> bool {
     if CREDIT_ENDINGS.iter().any(|e| tail.ends_with(e)) {
         return true;
     }
+    if is_named_credit(tail) {
+        return true;
+    }
     if !(tail.ends_with('摄') || tail.ends_with("航拍")) {
         return false;
     }
@@ -284,15 +308,67 @@ fn ends_with_credit(text: &str) -> bool {
     CREDIT_ROLES.iter().any(|role| window.contains(role))
 }
 
+/// A caption's last sentence and then a name alone before `摄` or `绘`:
+/// `游客在花海中拍照。王小明摄`, `……。（李  华绘）`. The full stop keeps
+/// a headline or a sentence ending in a verb out.
+fn is_named_credit(tail: &str) -> bool {
+    let Some(rest) = tail.strip_suffix(['摄', '绘']) else {
+        return false;
+    };
+    let Some(stop) = rest.rfind('。') else {
+        return false;
+    };
+    let name = rest[stop + '。'.len_utf8()..]
+        .trim()
+        .trim_start_matches(['（', '('])
+        .trim();
+    let letters: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+    (2..=4).contains(&letters.len())
+        && letters.iter().all(|&c| is_han(c))
+        && name.chars().count() <= 8
+}
+
+/// A chart's credit on its own line: `制图：某某`, `数据来源：某某  制图：某某`.
+fn is_chart_credit(text: &str, chars: usize) -> bool {
+    chars <= 30 && !text.contains('。') && (text.contains("制图：") || text.contains("制图:"))
+}
+
+/// A figure's label: `图1`, `图2：某市近五年产值`, `图③ 施工现场`.
+fn is_figure_label(text: &str, chars: usize) -> bool {
+    let Some(rest) = text.strip_prefix('图') else {
+        return false;
+    };
+    let after = rest.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || ('０'..='９').contains(&c) || ('①'..='⑳').contains(&c)
+    });
+    after.len() < rest.len()
+        && chars <= 60
+        && after
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '：' | ':' | '　' | '、' | '.' | '．'))
+}
+
 /// `本报讯（记者 某某）…`, `新华社北京2月17日电（记者 …）`, `本报重庆2月16日讯`.
 fn is_lead(text: &str) -> bool {
     if text.starts_with("本报讯") {
         return true;
     }
-    let head: String = text.chars().take(32).collect();
-    ["日电", "日讯", "本报讯", "电（记者", "电(记者"]
-        .iter()
-        .any(|p| head.contains(p))
+    // `新华社北京6月3日电 （记者 …）`: space before the bracket is no matter.
+    let head: String = text
+        .chars()
+        .take(32)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    // `本报北京电（记者 …）`: the paper's own dateline without a date.
+    let own_dateline = head.strip_prefix("本报").is_some_and(|rest| {
+        let near: String = rest.chars().take(12).collect();
+        near.contains("电（") || near.contains("电(")
+    });
+    own_dateline
+        || ["日电", "日讯", "本报讯", "电（记者", "电(记者"]
+            .iter()
+            .any(|p| head.contains(p))
 }
 
 /// `本报记者 某某 某某` alone on a line. A sentence that starts with 记者

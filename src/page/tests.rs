@@ -53,6 +53,153 @@ fn line_kinds() {
 }
 
 #[test]
+fn credits_figure_labels_and_editor_lines() {
+    let cases = [
+        // Agencies' photo credits.
+        (
+            "果农在园中采摘蜜柚。周明远摄（影像中国）",
+            LineKind::Caption,
+        ),
+        ("晨雾中的古镇。王  初摄（人民视觉）", LineKind::Caption),
+        // A name alone before 摄 or 绘 after the caption's full stop.
+        ("孩子们在操场上放风筝。林小禾摄", LineKind::Caption),
+        ("新建的跨江大桥。（赵  晴 摄）", LineKind::Caption),
+        ("山村学校的第一堂美术课。孙一帆绘", LineKind::Caption),
+        // Not after a full stop, or not a name: a headline, a sentence.
+        ("一位老摄影师的乡村影像记忆", LineKind::Short),
+        ("他拿起相机走进田野拍摄", LineKind::Short),
+        ("展览已经开幕。欢迎大家前来参观拍摄", LineKind::Text),
+        // Chart credits and figure labels.
+        ("制图：陈小雨", LineKind::Caption),
+        ("数据来源：市统计局  制图：陈小雨", LineKind::Caption),
+        ("图1", LineKind::Caption),
+        ("图2：全市近五年新能源汽车产量", LineKind::Caption),
+        ("图书馆延长开放时间", LineKind::Short),
+        // Leads with a space before the bracket, and the paper's own
+        // dateline without a date.
+        (
+            "新华社北京电 （记者 刘某某）全国夏粮收购进展顺利。",
+            LineKind::Lead,
+        ),
+        (
+            "本报杭州电（通讯员 吴某）当地开通一条新公交线路。",
+            LineKind::Lead,
+        ),
+        // An editor's line with full stops, up to 200 characters.
+        (
+            "本版责编：王某某  李某  版式设计：张某。欢迎来稿。",
+            LineKind::Furniture,
+        ),
+        ("责任编辑：赵某某。", LineKind::Furniture),
+    ];
+    for (text, kind) in cases {
+        assert_eq!(kind_of(text), kind, "{text:?}");
+    }
+    let long = format!("责编：某某。{}", "来稿请寄编辑部。".repeat(30));
+    assert_eq!(kind_of(&long), LineKind::Text, "over 200 characters");
+}
+
+#[test]
+fn compilers_and_roundup_sources_are_author_lines() {
+    use super::features::Shape;
+    let compiled = Shape::of("（作者为某大学教授，本报记者周某某采访整理）");
+    assert!(compiled.flags.contains(&"compiled"), "{:?}", compiled.flags);
+    let roundup = Shape::of("（综合本报记者和新华社记者报道）");
+    assert!(roundup.flags.contains(&"author"), "{:?}", roundup.flags);
+    assert!(!roundup.flags.contains(&"compiled"));
+}
+
+#[test]
+fn a_heading_under_a_compilers_line_knows_the_package_goes_on() {
+    use super::features::{
+        line_view, reading_features, ArticleState, BigramSet, Idf, IdfTable, Shape,
+    };
+    use super::tagger::Tag;
+    let table = IdfTable::default();
+    let idf = Idf {
+        table: &table,
+        unseen: 1.0,
+    };
+    let lines = [
+        "乡村振兴专家谈",
+        "发展特色产业要因地制宜，找准自身优势。",
+        "（作者为某农业大学教授，本报记者钱某整理）",
+        "让人才留得住",
+        "人才是乡村发展的关键。",
+    ];
+    let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+    let names = |state: &ArticleState| {
+        let mut sink: Vec<(String, f64)> = Vec::new();
+        let view = line_view(&lines, &shapes, 3, &idf, &mut sink);
+        reading_features(
+            lines[3],
+            &shapes[3],
+            &view,
+            Tag::Inside,
+            (state, &BigramSet::default()),
+            &idf,
+            &mut sink,
+        );
+        sink.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
+    };
+    let mut state = ArticleState::default();
+    state.update(0, lines[0], &shapes[0], Tag::Head);
+    state.update(1, lines[1], &shapes[1], Tag::Inside);
+    assert!(!names(&state).iter().any(|n| n.contains("article:compiled")));
+    state.update(2, lines[2], &shapes[2], Tag::Inside);
+    let after = names(&state);
+    assert!(
+        after.iter().any(|n| n == "short&article:compiled"),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn a_short_line_over_a_lead_in_a_columns_body_is_marked() {
+    use super::features::{
+        line_view, reading_features, ArticleState, BigramSet, Idf, IdfTable, Shape,
+    };
+    use super::tagger::Tag;
+    let table = IdfTable::default();
+    let idf = Idf {
+        table: &table,
+        unseen: 1.0,
+    };
+    let lines = [
+        "城乡速览",
+        "本报讯 东区新开一家社区食堂。",
+        "西区建成口袋公园",
+        "本报讯 西区新建口袋公园三处。",
+        "南区修缮老旧路灯",
+        "南区路灯修缮完成。",
+    ];
+    let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+    let names = |state: &ArticleState, i: usize| {
+        let mut sink: Vec<(String, f64)> = Vec::new();
+        let view = line_view(&lines, &shapes, i, &idf, &mut sink);
+        reading_features(
+            lines[i],
+            &shapes[i],
+            &view,
+            Tag::Inside,
+            (state, &BigramSet::default()),
+            &idf,
+            &mut sink,
+        );
+        sink.into_iter()
+            .any(|(n, _)| n == "in_column&short&next:lead")
+    };
+    let mut state = ArticleState::default();
+    state.update(0, lines[0], &shapes[0], Tag::Head);
+    state.update(1, lines[1], &shapes[1], Tag::Inside);
+    assert!(names(&state, 2));
+    state.update(2, lines[2], &shapes[2], Tag::Inside);
+    state.update(3, lines[3], &shapes[3], Tag::Inside);
+    // The next line is no lead.
+    assert!(!names(&state, 4));
+}
+
+#[test]
 fn termination_looks_through_closing_quotes() {
     assert!(is_terminated("他说：“开工了。”"));
     assert!(is_terminated("需求旺盛."));
