@@ -169,6 +169,7 @@ impl Shape {
         flag(paren, "paren");
         flag(paren && is_author_line(text), "author");
         flag(paren && is_compiler_line(text), "compiled");
+        flag(text.contains("摘编") || text.contains("发言摘要"), "digest");
         flag(starts_mid_sentence(text), "mid");
         flag(text.contains('。'), "stop");
         flag(text.matches('。').count() >= 3, "stops3");
@@ -312,6 +313,9 @@ pub(super) struct ArticleState {
     /// The body has had a compiler's line (`（本报记者某某整理）`): the
     /// pieces of a compiled package follow one another under headings.
     compiled: bool,
+    /// The headline block says the article is a digest of speeches
+    /// (`——…论坛发言摘编`): its sections follow under their own headings.
+    digest: bool,
     /// The line the article began at; its words are in [`ArticleWords`].
     start: Option<usize>,
 }
@@ -352,11 +356,13 @@ impl ArticleState {
                 } else {
                     self.head_lines = 1;
                     self.column = (shape.chars <= COLUMN_NAME).then(|| text.to_owned());
+                    self.digest = shape.has("digest");
                 }
             }
             Tag::Title => {
                 self.head_lines += 1;
                 self.column = None;
+                self.digest |= shape.has("digest");
                 self.chars += shape.chars;
             }
             Tag::Inside => {
@@ -575,6 +581,12 @@ pub(super) fn reading_features(
             sink.on(format_args!("short&article:compiled"));
         }
     }
+    if state.digest {
+        sink.on(format_args!("article:digest"));
+        if shape.shortish {
+            sink.on(format_args!("short&article:digest"));
+        }
+    }
     if let Some(column) = &state.column {
         sink.on(format_args!("in_column"));
         sink.on(format_args!("in_column:{column}"));
@@ -622,10 +634,13 @@ pub(super) fn reading_features(
             .any(|s| s.chars().count().abs_diff(shape.chars) <= 2);
         let same_first = state.subheadings.iter().any(|s| s.chars().next() == first);
         let same_colon = colon && state.subheadings.iter().any(|s| s.contains('：'));
+        // `民意反转——` over its sub-heading, then `现实承压——` over the next.
+        let same_dash = shape.has("dash") && state.subheadings.iter().any(|s| s.ends_with('—'));
         for (on_, name) in [
             (same_length, "parallel:length"),
             (same_first, "parallel:first"),
             (same_colon, "parallel:colon"),
+            (same_dash, "parallel:dash"),
         ] {
             if on_ {
                 sink.on(format_args!("{name}"));
@@ -709,6 +724,77 @@ mod tests {
         assert!(
             after.iter().any(|n| n == "short&article:editor_note"),
             "{after:?}"
+        );
+    }
+
+    /// The features of line `at` of `lines` read as the next line of the
+    /// article whose lines before it were tagged `tags`.
+    fn features_at(lines: &[&str], tags: &[Tag], at: usize) -> Vec<String> {
+        let table = IdfTable::default();
+        let idf = Idf {
+            table: &table,
+            unseen: 1.0,
+        };
+        let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+        let mut state = ArticleState::default();
+        for (i, tag) in tags.iter().enumerate() {
+            state.update(i, lines[i], &shapes[i], *tag);
+        }
+        let mut sink: Vec<(String, f64)> = Vec::new();
+        let view = line_view(lines, &shapes, at, &idf, &mut sink);
+        reading_features(
+            lines[at],
+            &shapes[at],
+            &view,
+            tags[at - 1],
+            (&state, &BigramSet::default()),
+            &idf,
+            &mut sink,
+        );
+        sink.into_iter().map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn a_dash_heading_is_parallel_to_an_earlier_dash_heading() {
+        let lines = [
+            "老城区更新十年回望",
+            "十年来，老城区的街巷换了模样。",
+            "起步——",
+            "从一条街开始",
+            "第一条街改造于十年前。",
+            "提速——",
+        ];
+        use Tag::{Head, Inside};
+        let tags = [Head, Inside, Inside, Inside, Inside];
+        let names = features_at(&lines, &tags, 5);
+        assert!(names.iter().any(|n| n == "parallel:dash"), "{names:?}");
+        // Without a dash heading before it, the same line has no partner.
+        let mut plain = lines;
+        plain[2] = "起步阶段";
+        let names = features_at(&plain, &tags, 5);
+        assert!(!names.iter().any(|n| n == "parallel:dash"), "{names:?}");
+    }
+
+    #[test]
+    fn a_digest_in_the_headline_block_says_so_to_its_headings() {
+        use Tag::{Head, Inside, Title};
+        let lines = [
+            "凝聚发展合力",
+            "——城市更新论坛发言摘编",
+            "一位嘉宾的发言要点如下。",
+            "以更新带动发展",
+        ];
+        let names = features_at(&lines, &[Head, Title, Inside], 3);
+        assert!(
+            names.iter().any(|n| n == "short&article:digest"),
+            "{names:?}"
+        );
+        let mut plain = lines;
+        plain[1] = "——城市更新论坛在京举行";
+        let names = features_at(&plain, &[Head, Title, Inside], 3);
+        assert!(
+            !names.iter().any(|n| n.contains("article:digest")),
+            "{names:?}"
         );
     }
 }

@@ -333,13 +333,16 @@ fn is_chart_credit(text: &str, chars: usize) -> bool {
     chars <= 30 && !text.contains('。') && (text.contains("制图：") || text.contains("制图:"))
 }
 
-/// A figure's label: `图1`, `图2：某市近五年产值`, `图③ 施工现场`.
+/// A figure's label: `图1`, `图2：某市近五年产值`, `图③ 施工现场`, `图一`.
 fn is_figure_label(text: &str, chars: usize) -> bool {
     let Some(rest) = text.strip_prefix('图') else {
         return false;
     };
     let after = rest.trim_start_matches(|c: char| {
-        c.is_ascii_digit() || ('０'..='９').contains(&c) || ('①'..='⑳').contains(&c)
+        c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || ('①'..='⑳').contains(&c)
+            || "一二三四五六七八九十".contains(c)
     });
     after.len() < rest.len()
         && chars <= 60

@@ -74,7 +74,9 @@ fn credits_figure_labels_and_editor_lines() {
         ("数据来源：市统计局  制图：陈小雨", LineKind::Caption),
         ("图1", LineKind::Caption),
         ("图2：全市近五年新能源汽车产量", LineKind::Caption),
+        ("图三", LineKind::Caption),
         ("图书馆延长开放时间", LineKind::Short),
+        ("图一览全市新地标", LineKind::Short),
         // Leads with a space before the bracket, and the paper's own
         // dateline without a date.
         (
