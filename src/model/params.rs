@@ -189,6 +189,7 @@ impl TrainParams {
             ("lead weight", self.text.lead_weight),
             ("prior weight", self.prior_weight),
             ("discriminative step", self.discriminative.step),
+            ("EM weight", self.em.weight),
         ];
         for (name, value) in at_least_zero {
             if !(value.is_finite() && value >= 0.0) {

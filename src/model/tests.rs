@@ -612,6 +612,21 @@ fn errors_say_what_is_wrong_by_their_type() {
         bad_alpha.check(),
         Err(Error::InvalidParameter { name: "alpha", .. })
     ));
+    // An unlabelled document's weight in EM is a weight like the others.
+    for weight in [-0.5, f64::NAN, f64::INFINITY] {
+        let mut bad_em = TrainParams::plain();
+        bad_em.em.weight = weight;
+        assert!(
+            matches!(
+                bad_em.check(),
+                Err(Error::InvalidParameter {
+                    name: "EM weight",
+                    ..
+                })
+            ),
+            "{weight}"
+        );
+    }
     let mut twice = TrainParams::plain();
     twice.labels[1] = twice.labels[0].clone();
     assert!(matches!(
