@@ -565,26 +565,20 @@ pub(super) fn reading_features(
     if state.has_byline {
         sink.on(format_args!("article:byline"));
     }
-    if state.editor_note {
-        sink.on(format_args!("article:editor_note"));
-        if shape.shortish {
-            sink.on(format_args!("short&article:editor_note"));
-        }
-    }
     sink.on(format_args!(
         "subheadings:{}",
         state.subheading_count.min(4)
     ));
-    if state.compiled {
-        sink.on(format_args!("article:compiled"));
+    // Packages whose pieces follow one another under their own headings.
+    let packages = [
+        (state.editor_note, "editor_note"),
+        (state.compiled, "compiled"),
+        (state.digest, "digest"),
+    ];
+    for (_, package) in packages.iter().filter(|(on, _)| *on) {
+        sink.on(format_args!("article:{package}"));
         if shape.shortish {
-            sink.on(format_args!("short&article:compiled"));
-        }
-    }
-    if state.digest {
-        sink.on(format_args!("article:digest"));
-        if shape.shortish {
-            sink.on(format_args!("short&article:digest"));
+            sink.on(format_args!("short&article:{package}"));
         }
     }
     if let Some(column) = &state.column {
@@ -649,6 +643,36 @@ pub(super) fn reading_features(
     }
 }
 
+/// The names of the features line `at` of `lines` gets when the lines
+/// before it were tagged `tags` (one per line from the top, the last the
+/// line before `at`), with no IDF table: what a test checks a rule against.
+#[cfg(test)]
+pub(super) fn feature_names_at(lines: &[&str], tags: &[Tag], at: usize) -> Vec<String> {
+    let table = IdfTable::default();
+    let idf = Idf {
+        table: &table,
+        unseen: 1.0,
+    };
+    let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
+    let mut state = ArticleState::default();
+    for (i, tag) in tags.iter().enumerate() {
+        state.update(i, lines[i], &shapes[i], *tag);
+    }
+    let mut sink: Vec<(String, f64)> = Vec::new();
+    let view = line_view(lines, &shapes, at, &idf, &mut sink);
+    let previous = *tags.last().expect("a line before");
+    reading_features(
+        lines[at],
+        &shapes[at],
+        &view,
+        previous,
+        (&state, &BigramSet::default()),
+        &idf,
+        &mut sink,
+    );
+    sink.into_iter().map(|(n, _)| n).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,11 +709,7 @@ mod tests {
 
     #[test]
     fn a_package_under_an_editors_note_says_so_to_its_headings() {
-        let table = IdfTable::default();
-        let idf = Idf {
-            table: &table,
-            unseen: 1.0,
-        };
+        use Tag::{Head, Inside};
         let lines = [
             "各地推进城市更新",
             "城市更新行动全面展开，各地探索新做法。",
@@ -697,61 +717,13 @@ mod tests {
             "老街换新颜",
             "老街改造完成。",
         ];
-        let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
-        let names = |state: &ArticleState| {
-            let mut sink: Vec<(String, f64)> = Vec::new();
-            let view = line_view(&lines, &shapes, 3, &idf, &mut sink);
-            let words = BigramSet::default();
-            reading_features(
-                lines[3],
-                &shapes[3],
-                &view,
-                Tag::Inside,
-                (state, &words),
-                &idf,
-                &mut sink,
-            );
-            sink.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
-        };
-        let mut state = ArticleState::default();
-        state.update(0, lines[0], &shapes[0], Tag::Head);
-        state.update(1, lines[1], &shapes[1], Tag::Inside);
-        assert!(!names(&state)
-            .iter()
-            .any(|n| n.contains("article:editor_note")));
-        state.update(2, lines[2], &shapes[2], Tag::Inside);
-        let after = names(&state);
+        let before = feature_names_at(&lines, &[Head, Inside], 3);
+        assert!(!before.iter().any(|n| n.contains("article:editor_note")));
+        let after = feature_names_at(&lines, &[Head, Inside, Inside], 3);
         assert!(
             after.iter().any(|n| n == "short&article:editor_note"),
             "{after:?}"
         );
-    }
-
-    /// The features of line `at` of `lines` read as the next line of the
-    /// article whose lines before it were tagged `tags`.
-    fn features_at(lines: &[&str], tags: &[Tag], at: usize) -> Vec<String> {
-        let table = IdfTable::default();
-        let idf = Idf {
-            table: &table,
-            unseen: 1.0,
-        };
-        let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
-        let mut state = ArticleState::default();
-        for (i, tag) in tags.iter().enumerate() {
-            state.update(i, lines[i], &shapes[i], *tag);
-        }
-        let mut sink: Vec<(String, f64)> = Vec::new();
-        let view = line_view(lines, &shapes, at, &idf, &mut sink);
-        reading_features(
-            lines[at],
-            &shapes[at],
-            &view,
-            tags[at - 1],
-            (&state, &BigramSet::default()),
-            &idf,
-            &mut sink,
-        );
-        sink.into_iter().map(|(n, _)| n).collect()
     }
 
     #[test]
@@ -766,12 +738,12 @@ mod tests {
         ];
         use Tag::{Head, Inside};
         let tags = [Head, Inside, Inside, Inside, Inside];
-        let names = features_at(&lines, &tags, 5);
+        let names = feature_names_at(&lines, &tags, 5);
         assert!(names.iter().any(|n| n == "parallel:dash"), "{names:?}");
         // Without a dash heading before it, the same line has no partner.
         let mut plain = lines;
         plain[2] = "起步阶段";
-        let names = features_at(&plain, &tags, 5);
+        let names = feature_names_at(&plain, &tags, 5);
         assert!(!names.iter().any(|n| n == "parallel:dash"), "{names:?}");
     }
 
@@ -784,14 +756,14 @@ mod tests {
             "一位嘉宾的发言要点如下。",
             "以更新带动发展",
         ];
-        let names = features_at(&lines, &[Head, Title, Inside], 3);
+        let names = feature_names_at(&lines, &[Head, Title, Inside], 3);
         assert!(
             names.iter().any(|n| n == "short&article:digest"),
             "{names:?}"
         );
         let mut plain = lines;
         plain[1] = "——城市更新论坛在京举行";
-        let names = features_at(&plain, &[Head, Title, Inside], 3);
+        let names = feature_names_at(&plain, &[Head, Title, Inside], 3);
         assert!(
             !names.iter().any(|n| n.contains("article:digest")),
             "{names:?}"

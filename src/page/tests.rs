@@ -113,15 +113,8 @@ fn compilers_and_roundup_sources_are_author_lines() {
 
 #[test]
 fn a_heading_under_a_compilers_line_knows_the_package_goes_on() {
-    use super::features::{
-        line_view, reading_features, ArticleState, BigramSet, Idf, IdfTable, Shape,
-    };
-    use super::tagger::Tag;
-    let table = IdfTable::default();
-    let idf = Idf {
-        table: &table,
-        unseen: 1.0,
-    };
+    use super::features::feature_names_at;
+    use super::tagger::Tag::{Head, Inside};
     let lines = [
         "乡村振兴专家谈",
         "发展特色产业要因地制宜，找准自身优势。",
@@ -129,27 +122,9 @@ fn a_heading_under_a_compilers_line_knows_the_package_goes_on() {
         "让人才留得住",
         "人才是乡村发展的关键。",
     ];
-    let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
-    let names = |state: &ArticleState| {
-        let mut sink: Vec<(String, f64)> = Vec::new();
-        let view = line_view(&lines, &shapes, 3, &idf, &mut sink);
-        reading_features(
-            lines[3],
-            &shapes[3],
-            &view,
-            Tag::Inside,
-            (state, &BigramSet::default()),
-            &idf,
-            &mut sink,
-        );
-        sink.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
-    };
-    let mut state = ArticleState::default();
-    state.update(0, lines[0], &shapes[0], Tag::Head);
-    state.update(1, lines[1], &shapes[1], Tag::Inside);
-    assert!(!names(&state).iter().any(|n| n.contains("article:compiled")));
-    state.update(2, lines[2], &shapes[2], Tag::Inside);
-    let after = names(&state);
+    let before = feature_names_at(&lines, &[Head, Inside], 3);
+    assert!(!before.iter().any(|n| n.contains("article:compiled")));
+    let after = feature_names_at(&lines, &[Head, Inside, Inside], 3);
     assert!(
         after.iter().any(|n| n == "short&article:compiled"),
         "{after:?}"
@@ -158,15 +133,8 @@ fn a_heading_under_a_compilers_line_knows_the_package_goes_on() {
 
 #[test]
 fn a_short_line_over_a_lead_in_a_columns_body_is_marked() {
-    use super::features::{
-        line_view, reading_features, ArticleState, BigramSet, Idf, IdfTable, Shape,
-    };
-    use super::tagger::Tag;
-    let table = IdfTable::default();
-    let idf = Idf {
-        table: &table,
-        unseen: 1.0,
-    };
+    use super::features::feature_names_at;
+    use super::tagger::Tag::{Head, Inside};
     let lines = [
         "城乡速览",
         "本报讯 东区新开一家社区食堂。",
@@ -175,30 +143,14 @@ fn a_short_line_over_a_lead_in_a_columns_body_is_marked() {
         "南区修缮老旧路灯",
         "南区路灯修缮完成。",
     ];
-    let shapes: Vec<Shape> = lines.iter().map(|l| Shape::of(l)).collect();
-    let names = |state: &ArticleState, i: usize| {
-        let mut sink: Vec<(String, f64)> = Vec::new();
-        let view = line_view(&lines, &shapes, i, &idf, &mut sink);
-        reading_features(
-            lines[i],
-            &shapes[i],
-            &view,
-            Tag::Inside,
-            (state, &BigramSet::default()),
-            &idf,
-            &mut sink,
-        );
-        sink.into_iter()
-            .any(|(n, _)| n == "in_column&short&next:lead")
+    let marked = |tags: &[_], at| {
+        feature_names_at(&lines, tags, at)
+            .iter()
+            .any(|n| n == "in_column&short&next:lead")
     };
-    let mut state = ArticleState::default();
-    state.update(0, lines[0], &shapes[0], Tag::Head);
-    state.update(1, lines[1], &shapes[1], Tag::Inside);
-    assert!(names(&state, 2));
-    state.update(2, lines[2], &shapes[2], Tag::Inside);
-    state.update(3, lines[3], &shapes[3], Tag::Inside);
+    assert!(marked(&[Head, Inside], 2));
     // The next line is no lead.
-    assert!(!names(&state, 4));
+    assert!(!marked(&[Head, Inside, Inside, Inside], 4));
 }
 
 #[test]
