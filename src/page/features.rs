@@ -708,22 +708,34 @@ mod tests {
     }
 
     #[test]
-    fn a_package_under_an_editors_note_says_so_to_its_headings() {
+    fn a_package_marker_in_the_body_says_so_to_the_headings_below_it() {
         use Tag::{Head, Inside};
-        let lines = [
-            "各地推进城市更新",
-            "城市更新行动全面展开，各地探索新做法。",
-            "——编  者",
-            "老街换新颜",
-            "老街改造完成。",
-        ];
-        let before = feature_names_at(&lines, &[Head, Inside], 3);
-        assert!(!before.iter().any(|n| n.contains("article:editor_note")));
-        let after = feature_names_at(&lines, &[Head, Inside, Inside], 3);
-        assert!(
-            after.iter().any(|n| n == "short&article:editor_note"),
-            "{after:?}"
-        );
+        // An editor's note and a compiler's line: the pieces that follow
+        // under their own headings belong to the same package.
+        for (marker, flag) in [
+            ("——编  者", "editor_note"),
+            ("（作者为某农业大学教授，本报记者钱某整理）", "compiled"),
+        ] {
+            let lines = [
+                "各地推进城市更新",
+                "城市更新行动全面展开，各地探索新做法。",
+                marker,
+                "老街换新颜",
+                "老街改造完成。",
+            ];
+            let before = feature_names_at(&lines, &[Head, Inside], 3);
+            assert!(
+                !before
+                    .iter()
+                    .any(|n| n.contains(&format!("article:{flag}"))),
+                "{before:?}"
+            );
+            let after = feature_names_at(&lines, &[Head, Inside, Inside], 3);
+            assert!(
+                after.iter().any(|n| *n == format!("short&article:{flag}")),
+                "{after:?}"
+            );
+        }
     }
 
     #[test]

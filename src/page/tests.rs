@@ -112,26 +112,6 @@ fn compilers_and_roundup_sources_are_author_lines() {
 }
 
 #[test]
-fn a_heading_under_a_compilers_line_knows_the_package_goes_on() {
-    use super::features::feature_names_at;
-    use super::tagger::Tag::{Head, Inside};
-    let lines = [
-        "乡村振兴专家谈",
-        "发展特色产业要因地制宜，找准自身优势。",
-        "（作者为某农业大学教授，本报记者钱某整理）",
-        "让人才留得住",
-        "人才是乡村发展的关键。",
-    ];
-    let before = feature_names_at(&lines, &[Head, Inside], 3);
-    assert!(!before.iter().any(|n| n.contains("article:compiled")));
-    let after = feature_names_at(&lines, &[Head, Inside, Inside], 3);
-    assert!(
-        after.iter().any(|n| n == "short&article:compiled"),
-        "{after:?}"
-    );
-}
-
-#[test]
 fn a_short_line_over_a_lead_in_a_columns_body_is_marked() {
     use super::features::feature_names_at;
     use super::tagger::Tag::{Head, Inside};
