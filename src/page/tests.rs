@@ -46,15 +46,6 @@ fn line_kinds() {
         ("道。", LineKind::Text),
         ("，同时推进配套建设", LineKind::Text),
         ("出版社推出第二版规划读本", LineKind::Short),
-    ];
-    for (text, kind) in cases {
-        assert_eq!(kind_of(text), kind, "{text:?}");
-    }
-}
-
-#[test]
-fn credits_figure_labels_and_editor_lines() {
-    let cases = [
         // Agencies' photo credits.
         (
             "果农在园中采摘蜜柚。周明远摄（影像中国）",
