@@ -455,8 +455,9 @@ pub(super) struct LineView {
     this_total: f64,
     /// How much of the line the block below shares.
     below_line: f64,
-    /// The next line is a lead (`本报讯…`, `…日电`).
-    next_lead: bool,
+    /// The next line is a lead (`本报讯…`, `…日电`): a feature of columns
+    /// of briefs, and what the tagger's brief rule reads.
+    pub next_lead: bool,
 }
 
 /// The reading-independent features of line `i` of `lines`, into `sink`.

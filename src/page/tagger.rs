@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{
     line_view, reading_features, ArticleState, ArticleWords, FeatureSink, Hasher, Idf, IdfTable,
-    Shape,
+    LineView, Shape,
 };
 use super::lines::LineKind;
 use crate::error::{Error, Result};
@@ -215,7 +215,7 @@ impl Splitter {
             for (r, reading) in beam.iter().enumerate() {
                 let rule = || {
                     (!reading.related)
-                        .then(|| brief_rule(&shapes, i, reading.previous, &reading.state))
+                        .then(|| brief_rule(&shapes, i, &view, reading.previous, &reading.state))
                         .flatten()
                 };
                 if let Some(tag) = forced.get(i).copied().flatten().or_else(rule) {
@@ -321,6 +321,7 @@ const BRIEF_CHARS: usize = 300;
 fn brief_rule(
     shapes: &[Shape],
     i: usize,
+    view: &LineView,
     previous: Option<Tag>,
     state: &ArticleState,
 ) -> Option<Tag> {
@@ -329,8 +330,7 @@ fn brief_rule(
         return None;
     }
     let shape = &shapes[i];
-    let next_is_lead = shapes.get(i + 1).is_some_and(|s| s.kind == LineKind::Lead);
-    if shape.kind == LineKind::Short && next_is_lead {
+    if shape.kind == LineKind::Short && view.next_lead {
         return Some(Tag::Head);
     }
     let after_text = i > 0 && matches!(shapes[i - 1].kind, LineKind::Text | LineKind::Lead);
